@@ -1,0 +1,153 @@
+/*
+ * A closed-loop load generator for framed Thrift: N connections, each a thread that sends one
+ * request frame, waits for the reply frame, and repeats until the time is up.
+ *
+ *   thrift_load HOST PORT CONNECTIONS SECONDS REQUEST_FILE
+ *
+ * REQUEST_FILE holds one complete framed request (4-byte length + message); the seqid is left
+ * as it is. Prints one JSON line: requests, errors, seconds, and latency percentiles in
+ * microseconds. Written in C so that the client, not the server, is never the bottleneck.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SAMPLES (1 << 20)
+
+static const char *host;
+static int port;
+static double seconds;
+static unsigned char *request;
+static size_t request_len;
+static volatile int stop;
+
+struct worker {
+    pthread_t thread;
+    long requests, errors;
+    uint32_t *samples; /* latencies in microseconds */
+    long nsamples;
+};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int read_full(int fd, unsigned char *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static int connect_to(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, host, &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static void *run(void *arg) {
+    struct worker *w = arg;
+    unsigned char *reply = malloc(16 << 20);
+    int fd = connect_to();
+    while (!stop) {
+        if (fd < 0) {
+            w->errors++;
+            usleep(10000);
+            fd = connect_to();
+            continue;
+        }
+        double t0 = now();
+        unsigned char len[4];
+        if (write(fd, request, request_len) != (ssize_t)request_len || read_full(fd, len, 4) != 0) {
+            w->errors++;
+            close(fd);
+            fd = connect_to();
+            continue;
+        }
+        uint32_t n = ((uint32_t)len[0] << 24) | (len[1] << 16) | (len[2] << 8) | len[3];
+        if (n > (16u << 20) || read_full(fd, reply, n) != 0) {
+            w->errors++;
+            close(fd);
+            fd = connect_to();
+            continue;
+        }
+        w->requests++;
+        if (w->nsamples < MAX_SAMPLES) w->samples[w->nsamples++] = (uint32_t)((now() - t0) * 1e6);
+    }
+    if (fd >= 0) close(fd);
+    free(reply);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s HOST PORT CONNECTIONS SECONDS REQUEST_FILE\n", argv[0]);
+        return 2;
+    }
+    host = argv[1];
+    port = atoi(argv[2]);
+    int conns = atoi(argv[3]);
+    seconds = atof(argv[4]);
+    FILE *f = fopen(argv[5], "rb");
+    if (!f) {
+        perror(argv[5]);
+        return 2;
+    }
+    request = malloc(16 << 20);
+    request_len = fread(request, 1, 16 << 20, f);
+    fclose(f);
+
+    struct worker *ws = calloc(conns, sizeof *ws);
+    for (int i = 0; i < conns; i++) {
+        ws[i].samples = malloc(sizeof(uint32_t) * MAX_SAMPLES / conns + 1024);
+        pthread_create(&ws[i].thread, NULL, run, &ws[i]);
+    }
+    double t0 = now();
+    while (now() - t0 < seconds) usleep(10000);
+    stop = 1;
+    double elapsed = now() - t0;
+    long requests = 0, errors = 0, total = 0;
+    for (int i = 0; i < conns; i++) {
+        pthread_join(ws[i].thread, NULL);
+        requests += ws[i].requests;
+        errors += ws[i].errors;
+        total += ws[i].nsamples;
+    }
+    uint32_t *all = malloc(sizeof(uint32_t) * (total + 1));
+    long k = 0;
+    for (int i = 0; i < conns; i++)
+        for (long j = 0; j < ws[i].nsamples; j++) all[k++] = ws[i].samples[j];
+    qsort(all, total, sizeof(uint32_t), cmp);
+    uint32_t p50 = total ? all[total / 2] : 0, p99 = total ? all[(long)(total * 0.99)] : 0;
+    printf("{\"requests\": %ld, \"errors\": %ld, \"seconds\": %.3f, \"p50_us\": %u, \"p99_us\": %u}\n", requests,
+           errors, elapsed, p50, p99);
+    return 0;
+}

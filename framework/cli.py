@@ -1,0 +1,74 @@
+"""The ``aviary`` command.
+
+    aviary run SERVICE… [--config FILE] [--zk HOSTS|embedded|none] [--env NAME]
+                        [--thrift-port N] [--http-port N] [--admin-port N] [--workers N]
+                        [--set SERVICE.SETTING=VALUE]…
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence
+
+from .errors import AviaryError
+
+__all__ = ["main"]
+
+
+def _run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="TOML settings file")
+    p.add_argument("--zk", metavar="HOSTS", help="ZooKeeper hosts, 'embedded' or 'none'")
+    p.add_argument("--env", metavar="NAME", help="environment name in the serverset path")
+    p.add_argument("--bind", metavar="ADDR", help="address to listen on")
+    p.add_argument("--thrift-port", metavar="N", help="Thrift port of the first service")
+    p.add_argument("--http-port", metavar="N", help="HTTP port of the first service")
+    p.add_argument("--admin-port", metavar="N", help="admin port")
+    p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
+    p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    flags: dict[str, Any] = {}
+    for name in ("zk", "env", "bind", "thrift_port", "http_port", "admin_port", "workers", "log_level"):
+        flags[name] = getattr(args, name, None)
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise AviaryError(f"--set {item!r}: expected KEY=VALUE")
+        flags[key if "." not in key else f"services.{key}"] = value
+    return flags
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import uvloop
+
+    from . import config, plugins
+    from .host import Host, configure_logging
+
+    settings = config.load(args.config, flags=_flags(args))
+    configure_logging(settings.log_level)
+    services = [plugins.create(name, settings) for name in args.services]
+    return uvloop.run(Host(settings, services).run())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aviary", description="Serve Thrift IDL services over Thrift and REST, announced in ZooKeeper.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
+    run.add_argument("services", nargs="+", metavar="SERVICE")
+    _run_flags(run)
+    run.set_defaults(fn=_cmd_run)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except AviaryError as e:
+        print(f"aviary: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Settings: one name each, read from a TOML file, then ``AVIARY_*`` environment variables, then
+command-line flags (later wins). A bad value stops start-up with the setting's name and where
+the value came from.
+
+Host-wide settings sit at the top of the file; per-service ones under ``[services.<name>]``
+(ports, and whatever the service's plugin declares). Environment: ``AVIARY_THRIFT_PORT=9999``,
+``AVIARY_EVENTLOG__DATA_DIR=/var/lib/events`` (service, two underscores, setting).
+Flags: ``--thrift-port 9999``, or ``--set eventlog.data_dir=/var/lib/events`` for any setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import ConfigError
+
+__all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
+
+Parse = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named, typed setting. `parse` turns a TOML value or environment text into the value,
+    raising ValueError with a message the user can act on."""
+
+    name: str
+    default: Any
+    parse: Parse
+    help: str
+
+
+# -- parsers ---------------------------------------------------------------------------------
+
+
+def text(v: Any) -> str:
+    if isinstance(v, (dict, list)):
+        raise ValueError(f"expected text, got {type(v).__name__}")
+    return str(v)
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool):
+        raise ValueError("expected a whole number, got a boolean")
+    if isinstance(v, int):
+        return v
+    try:
+        return int(str(v).strip(), 10)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {v!r}") from None
+
+
+def port(v: Any) -> int:
+    n = _int(v)
+    if not 0 <= n <= 65535:
+        raise ValueError(f"expected a port number from 0 to 65535 (0: any free port), got {n}")
+    return n
+
+
+def positive(v: Any) -> int:
+    n = _int(v)
+    if n < 1:
+        raise ValueError(f"expected a number of at least 1, got {n}")
+    return n
+
+
+def non_negative(v: Any) -> int:
+    n = _int(v)
+    if n < 0:
+        raise ValueError(f"expected a number of at least 0, got {n}")
+    return n
+
+
+def number(v: Any) -> float:
+    if isinstance(v, bool):
+        raise ValueError("expected a number, got a boolean")
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {v!r}") from None
+    if f < 0:
+        raise ValueError(f"expected a number of at least 0, got {f:g}")
+    return f
+
+
+def boolean(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {v!r}")
+
+
+def choice(*options: str) -> Parse:
+    def parse(v: Any) -> str:
+        s = text(v)
+        if s not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {s!r}")
+        return s
+
+    return parse
+
+
+def size(v: Any) -> int:
+    """Bytes, as a number or with a unit: 16MiB, 512KiB, 1GiB."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        n = v
+    else:
+        s = str(v).strip()
+        units = {"gib": 1 << 30, "mib": 1 << 20, "kib": 1 << 10, "gb": 10**9, "mb": 10**6, "kb": 10**3, "b": 1}
+        for unit, mult in units.items():
+            if s.lower().endswith(unit):
+                try:
+                    n = int(float(s[: -len(unit)]) * mult)
+                except ValueError:
+                    raise ValueError(f"expected a size such as 16MiB, got {v!r}") from None
+                break
+        else:
+            n = _int(s)
+    if n < 1:
+        raise ValueError(f"expected a size of at least 1 byte, got {n}")
+    return n
+
+
+def zk_path(v: Any) -> str:
+    s = text(v)
+    if not s.startswith("/") or (len(s) > 1 and s.endswith("/")) or "//" in s:
+        raise ValueError(f"expected a ZooKeeper path such as /aviary, got {s!r}")
+    return s
+
+
+# -- the settings ----------------------------------------------------------------------------
+
+HOST_SETTINGS: tuple[Setting, ...] = (
+    Setting("zk", "embedded", text, "ZooKeeper to announce in: host:port[,host:port…], 'embedded' (start one) or 'none'"),
+    Setting("zk_root", "/aviary", zk_path, "root path of the serversets: members live at <zk_root>/<env>/<service>"),
+    Setting("zk_session_timeout_s", 10.0, number, "ZooKeeper session timeout in seconds"),
+    Setting("zk_digest", "", text, "digest ACL credentials 'user:password' for the znodes Aviary creates (empty: open ACL)"),
+    Setting("curator", False, boolean, "also announce in Curator x-discovery format (what Spring Cloud Zookeeper reads)"),
+    Setting("curator_root", "/services", zk_path, "root path of Curator x-discovery registrations"),
+    Setting("env", "dev", text, "environment name, the middle of the serverset path"),
+    Setting("production", False, boolean, "marks a production environment (the mock plugin refuses 'replace' mode there)"),
+    Setting("shard", 0, non_negative, "shard number written in the member"),
+    Setting("bind", "0.0.0.0", text, "address the ports listen on"),
+    Setting("advertise_host", "", text, "host written to ZooKeeper (default: this machine's name, or 127.0.0.1 when bound to loopback)"),
+    Setting("thrift_port", 9999, port, "Thrift port of the first service (0: any free port)"),
+    Setting("http_port", 8888, port, "HTTP port of the first service (0: any free port)"),
+    Setting("admin_port", 9990, port, "admin HTTP port (0: any free port)"),
+    Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
+    Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
+    Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
+    Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
+    Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
+    Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
+)
+
+SERVICE_SETTINGS: tuple[Setting, ...] = (
+    Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
+    Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
+)
+
+
+class Settings:
+    """Resolved settings: attributes by name, plus `services[name]` for per-service ones."""
+
+    def __init__(self, values: dict[str, Any], services: dict[str, dict[str, Any]] | None = None, sources: dict[str, str] | None = None) -> None:
+        self._values = values
+        self.services: dict[str, dict[str, Any]] = services or {}
+        self.sources = sources or {}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self._values, "services": {k: dict(v) for k, v in self.services.items()}}
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings({**self._values, **changes}, {k: dict(v) for k, v in self.services.items()}, dict(self.sources))
+
+    def service(self, name: str, declared: Iterable[Setting] = ()) -> dict[str, Any]:
+        """One service's settings checked against what its plugin declares (defaults filled)."""
+        raw = dict(self.services.get(name, {}))
+        specs = {s.name: s for s in (*SERVICE_SETTINGS, *declared)}
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            spec = specs.get(key)
+            where = self.sources.get(f"services.{name}.{key}", "the config file")
+            if spec is None:
+                known = ", ".join(sorted(specs))
+                raise ConfigError(f"services.{name}.{key}", f"unknown setting for service {name!r} (from {where}; known: {known})")
+            out[key] = _parse(spec, value, f"services.{name}.{key}", where)
+        for spec in specs.values():
+            out.setdefault(spec.name, spec.default)
+        return out
+
+
+def _parse(spec: Setting, value: Any, name: str, where: str) -> Any:
+    try:
+        return spec.parse(value)
+    except ValueError as e:
+        raise ConfigError(name, f"{e} (from {where})") from None
+
+
+def load(
+    file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve settings: defaults < TOML `file` < environment < `flags`.
+
+    `flags` maps setting names to values; a ``services.<name>.<setting>`` key sets a per-service
+    setting (what ``--set`` produces)."""
+    env = os.environ if env is None else env
+    specs = {s.name: s for s in HOST_SETTINGS}
+    values: dict[str, Any] = {s.name: s.default for s in HOST_SETTINGS}
+    services: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+
+    def put(key: str, value: Any, where: str) -> None:
+        if key.startswith("services."):
+            parts = key.split(".", 2)
+            if len(parts) != 3 or not parts[1] or not parts[2]:
+                raise ConfigError(key, f"expected services.<service>.<setting> (from {where})")
+            services.setdefault(parts[1], {})[parts[2]] = value  # checked by Settings.service
+            sources[key] = where
+            return
+        spec = specs.get(key)
+        if spec is None:
+            raise ConfigError(key, f"unknown setting (from {where}); known: {', '.join(sorted(specs))}")
+        values[key] = _parse(spec, value, key, where)
+        sources[key] = where
+
+    if file is not None:
+        path = Path(file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ConfigError("config", f"cannot read {path}: {e.strerror}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError("config", f"{path} is not valid TOML: {e}") from None
+        for key, value in data.items():
+            if key == "services":
+                if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                    raise ConfigError("services", f"expected [services.<name>] tables (in {path})")
+                for svc, table in value.items():
+                    for k, v in table.items():
+                        put(f"services.{svc}.{k}", v, str(path))
+            else:
+                put(key, value, str(path))
+    for key, value in env.items():
+        if not key.startswith("AVIARY_"):
+            continue
+        rest = key[len("AVIARY_") :].lower()
+        if "__" in rest:
+            svc, _, setting = rest.partition("__")
+            put(f"services.{svc}.{setting}", value, f"environment variable {key}")
+        elif rest in specs:
+            put(rest, value, f"environment variable {key}")
+        else:
+            raise ConfigError(rest, f"unknown setting (from environment variable {key}); known: {', '.join(sorted(specs))}")
+    for key, value in (flags or {}).items():
+        if value is None:
+            continue
+        put(key, value, f"--{key.replace('_', '-')}" if not key.startswith("services.") else f"--set {key[9:]}")
+    return Settings(values, services, sources)

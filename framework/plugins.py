@@ -1,0 +1,52 @@
+"""Finding services by name: the ``aviary.services`` entry-point group.
+
+An entry point names a factory: ``create()`` or ``create(settings)`` returning a `Service`.
+The factory may declare its own settings as ``create.settings = (Setting(...), ...)``; they are
+read from ``[services.<name>]`` by the one config loader and handed to it as a dict.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+from .config import Setting, Settings
+from .errors import DefinitionError
+from .service import Service
+
+__all__ = ["available", "factory", "create"]
+
+GROUP = "aviary.services"
+
+
+def available() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def factory(name: str) -> Callable[..., Service]:
+    eps = available()
+    ep = eps.get(name)
+    if ep is None:
+        known = ", ".join(sorted(eps)) or "none (is the aviary package installed?)"
+        raise DefinitionError(f"no service named {name!r} in entry-point group {GROUP}; installed: {known}")
+    try:
+        return ep.load()  # type: ignore[no-any-return]
+    except Exception as e:
+        raise DefinitionError(f"service {name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}") from e
+
+
+def declared_settings(fn: Callable[..., Any]) -> tuple[Setting, ...]:
+    return tuple(getattr(fn, "settings", ()))
+
+
+def create(name: str, settings: Settings) -> Service:
+    """Build the service `name` with its settings (the ``[services.<name>]`` table, checked)."""
+    fn = factory(name)
+    own = settings.service(name, declared_settings(fn))
+    params = inspect.signature(fn).parameters
+    service = fn(own) if params else fn()
+    if not isinstance(service, Service):
+        raise DefinitionError(f"service {name!r}: its factory returned {type(service).__name__}, not a framework.Service")
+    service.name = name
+    return service

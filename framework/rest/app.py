@@ -1,0 +1,337 @@
+"""The REST gateway: an ASGI app generated from the IDL, calling the same chain as Thrift.
+
+Routes (see DESIGN "REST mapping"):
+
+* every method answers ``POST /<Service>/<method>`` with a JSON object of named arguments;
+* a method annotated ``(http.method = "GET", http.path = "/messages/{id}")`` also answers
+  there: path parameters bind arguments by name, the rest come from the query string (GET,
+  DELETE) or the JSON body (other methods).
+
+Generated routes are served by a small router with no per-request objects of its own (a dict
+lookup for fixed paths, one regex per template); that lean path is what lets the gateway, with
+validation and the filter chain, cost less per request than a bare Starlette route. Everything
+else (``/openapi.json``, ``/docs``, ``/idl``, a service's own routes and its fallback) is a
+Starlette app behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl, unquote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+
+from ..context import Context, _current
+from ..errors import ApplicationError, DefinitionError, InternalError, InvalidArgument
+from ..filters import Handler
+from ..idl import Method, T
+from ..metrics import registry
+from ..service import Call, Service
+from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
+
+__all__ = ["RestApp", "routes_of", "RouteSpec"]
+
+log = logging.getLogger("aviary.rest")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_JSON = [(b"content-type", b"application/json")]
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class RouteSpec:
+    """One HTTP binding of a method."""
+
+    __slots__ = ("verb", "path", "method", "params", "regex", "from_query", "decode_args", "text_to_json", "encode", "status")
+
+    def __init__(self, verb: str, path: str, method: Method, codec: JsonCodec) -> None:
+        self.verb = verb
+        self.path = path
+        self.method = method
+        self.params = _PARAM.findall(path)
+        arg_names = {f.name for f in method.args}
+        for p in self.params:
+            if p not in arg_names:
+                raise DefinitionError(f"{method.service}.{method.name}: http.path {path!r} names {{{p}}}, which is not an argument")
+        parts = _PARAM.split(path)  # literal, name, literal, name, ...
+        pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
+        self.regex = re.compile(f"^{pattern}$") if self.params else None
+        self.from_query = verb in ("GET", "DELETE", "HEAD")
+        self.decode_args = codec.args_decoder(method)
+        self.text_to_json = {f.name: codec.text_to_json(f.type) for f in method.args}
+        self.encode = codec.encoder(method.result) if method.result is not None else None
+        self.status = 202 if method.oneway else (204 if method.result is None else 200)
+
+
+def routes_of(service: Service, codec: JsonCodec) -> list[RouteSpec]:
+    """The REST routes of a service, in the order they are matched."""
+    out: list[RouteSpec] = []
+    for m in service.methods.values():
+        out.append(RouteSpec("POST", f"/{service.definition.name}/{m.name}", m, codec))
+        verb = m.annotations.get("http.method")
+        path = m.annotations.get("http.path")
+        if path is not None or verb is not None:
+            verb = (verb or "POST").upper()
+            if verb not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                raise DefinitionError(f"{m.service}.{m.name}: http.method {verb!r} is not GET, POST, PUT, PATCH or DELETE")
+            if not path or not path.startswith("/"):
+                raise DefinitionError(f"{m.service}.{m.name}: http.path must start with '/', got {path!r}")
+            out.append(RouteSpec(verb, path, m, codec))
+    return out
+
+
+def _error_body(error: dict[str, Any]) -> bytes:
+    return dumps({"error": error})
+
+
+class RestApp:
+    """ASGI app of one service's HTTP port."""
+
+    def __init__(self, service: Service, chain: Handler, *, max_body_bytes: int = 4 << 20, pages: bool = True) -> None:
+        self.service = service
+        self.chain = chain
+        self.max_body_bytes = max_body_bytes
+        self.codec = JsonCodec()
+        self.routes = routes_of(service, self.codec)
+        self.fixed: dict[str, dict[str, RouteSpec]] = {}
+        self.templated: list[RouteSpec] = []
+        for r in self.routes:
+            if r.regex is None:
+                self.fixed.setdefault(r.path, {})[r.verb] = r
+            else:
+                self.templated.append(r)
+        self._status: dict[int, Any] = {}
+        self.fallback = self._starlette(pages)
+        self._exc_status = {
+            f.type.struct.name: int(f.type.struct.annotations.get("http.status", "400"))  # type: ignore[union-attr]
+            for m in service.methods.values()
+            for f in m.throws
+        }
+
+    def _starlette(self, pages: bool) -> Starlette:
+        from . import docs, openapi
+
+        routes: list[Any] = []
+        if pages:
+            spec = openapi.document(self.service, self.routes)
+            page = docs.page(self.service, self.routes)
+            sources = self.service.idl.sources()
+            main = self.service.idl.path.name
+
+            async def openapi_json(_: Request) -> Response:
+                return Response(dumps(spec), media_type="application/json")
+
+            async def docs_page(_: Request) -> Response:
+                return HTMLResponse(page)
+
+            async def idl_text(request: Request) -> Response:
+                name = request.query_params.get("file", main)
+                if name not in sources:
+                    return JSONResponse({"error": {"type": "NotFound", "message": f"no IDL file {name!r}; files: {', '.join(sources)}"}}, 404)
+                return PlainTextResponse(sources[name])
+
+            routes += [Route("/openapi.json", openapi_json), Route("/docs", docs_page), Route("/idl", idl_text)]
+        routes += self.service.routes
+        if self.service.fallback is not None:
+            routes.append(Mount("", app=self.service.fallback))
+
+        async def not_found(request: Request, exc: Exception) -> Response:
+            status = getattr(exc, "status_code", 404)
+            if status == 405:
+                return JSONResponse({"error": {"type": "MethodNotAllowed", "message": f"{request.method} is not allowed on {request.url.path}"}}, 405)
+            return JSONResponse(
+                {"error": {"type": "NotFound", "message": f"no route for {request.method} {request.url.path}; see /docs"}}, status
+            )
+
+        return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+    # -- ASGI --------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        path: str = scope["path"]
+        verb: str = scope["method"]
+        by_verb = self.fixed.get(path)
+        params: dict[str, str] | None = None
+        route = None
+        if by_verb is not None:
+            route = by_verb.get(verb)
+        else:
+            for r in self.templated:
+                m = r.regex.match(path)  # type: ignore[union-attr]
+                if m is not None:
+                    if r.verb == verb:
+                        route, params = r, m.groupdict()
+                        break
+                    by_verb = by_verb or {}
+                    by_verb[r.verb] = r
+        if route is None:
+            if by_verb:  # the path exists, the verb does not
+                allow = ", ".join(sorted(by_verb))
+                await _send(send, 405, _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"}), [(b"allow", allow.encode())])
+                return
+            await self.fallback(scope, receive, send)
+            return
+        await self._serve(route, params, scope, receive, send)
+
+    async def _serve(self, route: RouteSpec, params: dict[str, str] | None, scope: Scope, receive: Receive, send: Send) -> None:
+        method = route.method
+        try:
+            named = await self._arguments(route, params, scope, receive)
+            args = route.decode_args(named)
+        except ApplicationError as e:
+            await self._app_error(send, e, method)
+            return
+        except _TooLarge as e:
+            await _send(send, 413, _error_body({"type": "PayloadTooLarge", "message": str(e)}))
+            return
+        client = scope.get("client")
+        call = Call(self.service, method, args, Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None))
+        token = _current.set(call)
+        try:
+            result = await self.chain(call)
+        except ApplicationError as e:
+            await self._app_error(send, e, method)
+            return
+        except Exception as e:  # noqa: BLE001 - declared exceptions, or a filter's failure
+            await self._exception(send, e, method)
+            return
+        finally:
+            _current.reset(token)
+        if route.encode is None:
+            await _send(send, route.status, b"")
+            return
+        if result is None:
+            await self._bad_result(send, method, f"returned None, but the IDL declares {method.result.name}")  # type: ignore[union-attr]
+            return
+        try:
+            body = dumps(route.encode(result))
+        except EncodeError as e:
+            await self._bad_result(send, method, f"returned a value that does not fit the IDL: {e.at('result')}")
+            return
+        except ValueError as e:
+            await self._bad_result(send, method, f"returned a value JSON cannot carry: {e}")
+            return
+        await _send(send, 200, body)
+
+    async def _arguments(self, route: RouteSpec, params: dict[str, str] | None, scope: Scope, receive: Receive) -> dict[str, Any]:
+        if route.from_query:
+            named: dict[str, Any] = {}
+            qs = scope.get("query_string")
+            if qs:
+                for k, v in parse_qsl(qs.decode("latin-1"), keep_blank_values=True):
+                    named.setdefault(k, []).append(v)
+                named = {k: self._query_value(route, k, vs) for k, vs in named.items()}
+        else:
+            body = await _read_body(scope, receive, self.max_body_bytes)
+            if body.strip():
+                try:
+                    named = loads(body)
+                except ValueError as e:
+                    raise InvalidArgument(f"body is not valid JSON: {e}") from None
+                if not isinstance(named, dict):
+                    raise InvalidArgument(f"body must be a JSON object of named arguments, got {json_type_name(named)}")
+            else:
+                named = {}
+        if params:
+            for k, v in params.items():
+                if k in named:
+                    raise InvalidArgument(f"{k!r} is given both in the path and in the request", f"args.{k}")
+                named[k] = route.text_to_json[k](unquote(v), f"args.{k}")
+        return named
+
+    def _query_value(self, route: RouteSpec, key: str, values: list[str]) -> Any:
+        """Query text -> the JSON value the argument decoder then checks like a body's."""
+        to_json = route.text_to_json.get(key)
+        if to_json is None:
+            return values[-1]  # not an argument: the argument decoder names it
+        f = next(f for f in route.method.args if f.name == key)
+        item = f.type.item
+        if item is not None and item.ttype not in (T.STRUCT, T.LIST, T.SET, T.MAP) and not values[0].startswith("["):
+            # list<i32> as ?ids=1&ids=2 or ?ids=1,2
+            parts = values if len(values) > 1 else [p for p in values[0].split(",") if p != ""]
+            item_to_json = self.codec.text_to_json(item)
+            return [item_to_json(p, f"args.{key}[{i}]") for i, p in enumerate(parts)]
+        if len(values) > 1:
+            raise InvalidArgument(f"given {len(values)} times; it takes one value", f"args.{key}")
+        return to_json(values[0], f"args.{key}")
+
+    async def _app_error(self, send: Send, e: ApplicationError, method: Method) -> None:
+        headers = []
+        retry = getattr(e, "retry_after_s", None)
+        if retry is not None:
+            headers.append((b"retry-after", str(max(1, round(retry))).encode()))
+        await _send(send, e.http_status, _error_body(e.to_json()), headers)
+
+    async def _exception(self, send: Send, e: BaseException, method: Method) -> None:
+        field = method.exception_field(e)
+        if field is None:
+            error_id = uuid.uuid4().hex[:16]
+            log.error("%s.%s failed outside the handler (error id %s)", self.service.name, method.name, error_id, exc_info=e)
+            await self._app_error(send, InternalError(error_id), method)
+            return
+        sdef = field.type.struct
+        assert sdef is not None
+        try:
+            fields = self.codec.exception_fields(sdef, e)
+        except EncodeError as err:
+            await self._bad_result(send, method, f"raised {sdef.name} with fields that do not fit the IDL: {err}")
+            return
+        await _send(send, self._exc_status.get(sdef.name, 400), _error_body({"type": sdef.name, "fields": fields}))
+
+    async def _bad_result(self, send: Send, method: Method, what: str) -> None:
+        error_id = uuid.uuid4().hex[:16]
+        log.error("%s.%s %s (error id %s)", self.service.name, method.name, what, error_id)
+        registry.counter("srv", self.service.name, "http", "bad_results").value += 1
+        await self._app_error(send, InternalError(error_id), method)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-length", str(len(body)).encode())]
+    if body:
+        headers += _JSON
+    if extra:
+        headers += extra
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    for k, v in scope["headers"]:
+        if k == b"content-length":
+            try:
+                n = int(v)
+            except ValueError:
+                raise InvalidArgument("Content-Length is not a number") from None
+            if n > limit:
+                raise _TooLarge(f"body of {n} bytes is over the limit of {limit}")
+            break
+    msg = await receive()
+    body = msg.get("body", b"")
+    if not msg.get("more_body"):
+        return body
+    parts = [body]
+    size = len(body)
+    while msg.get("more_body"):
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise InvalidArgument("the client went away before sending the whole body")
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge(f"body is over the limit of {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
