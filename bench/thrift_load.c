@@ -2,11 +2,14 @@
  * A closed-loop load generator for framed Thrift: N connections, each a thread that sends one
  * request frame, waits for the reply frame, and repeats until the time is up.
  *
- *   thrift_load HOST PORT CONNECTIONS SECONDS REQUEST_FILE
+ *   thrift_load HOST PORT CONNECTIONS SECONDS REQUEST_FILE [REPLY_FILE]
  *
  * REQUEST_FILE holds one complete framed request (4-byte length + message); the seqid is left
- * as it is. Prints one JSON line: requests, errors, seconds, and latency percentiles in
- * microseconds. Written in C so that the client, not the server, is never the bottleneck.
+ * as it is. REPLY_FILE, if given, holds the framed reply every call must get, byte for byte;
+ * a different reply counts as an error (the connection is kept). A reply that takes longer
+ * than 5 s counts as an error and the connection is reopened. Prints one JSON line: requests
+ * (correct replies), errors, seconds, and latency percentiles in microseconds. Written in C so
+ * that the client, not the server, is never the bottleneck.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,13 +32,15 @@ static int port;
 static double seconds;
 static unsigned char *request;
 static size_t request_len;
+static unsigned char *expected; /* the reply frame, without its length; NULL: any reply */
+static size_t expected_len;
 static volatile int stop;
 
 struct worker {
     pthread_t thread;
     long requests, errors;
     uint32_t *samples; /* latencies in microseconds */
-    long nsamples;
+    long nsamples, capacity;
 };
 
 static double now(void) {
@@ -43,14 +49,24 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int read_full(int fd, unsigned char *buf, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
+#define REPLY_MAX (16u << 20)
+
+/* Reads one reply frame into buf (REPLY_MAX + 4 bytes), usually in one read(); returns the
+ * length of the message after the 4-byte header, or -1 on EOF, error, timeout, an oversized
+ * frame, or bytes beyond the frame (one call is in flight, so nothing else may arrive). */
+static long read_frame(int fd, unsigned char *buf) {
+    size_t got = 0, want = 4;
+    while (got < want) {
+        ssize_t r = read(fd, buf + got, REPLY_MAX + 4 - got);
         if (r <= 0) return -1;
         got += (size_t)r;
+        if (got >= 4 && want == 4) {
+            uint32_t n = ((uint32_t)buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
+            if (n > REPLY_MAX) return -1;
+            want = 4 + (size_t)n;
+        }
     }
-    return 0;
+    return got == want ? (long)(want - 4) : -1;
 }
 
 static int connect_to(void) {
@@ -65,12 +81,14 @@ static int connect_to(void) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval timeout = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     return fd;
 }
 
 static void *run(void *arg) {
     struct worker *w = arg;
-    unsigned char *reply = malloc(16 << 20);
+    unsigned char *reply = malloc(REPLY_MAX + 4);
     int fd = connect_to();
     while (!stop) {
         if (fd < 0) {
@@ -80,22 +98,19 @@ static void *run(void *arg) {
             continue;
         }
         double t0 = now();
-        unsigned char len[4];
-        if (write(fd, request, request_len) != (ssize_t)request_len || read_full(fd, len, 4) != 0) {
+        long n;
+        if (write(fd, request, request_len) != (ssize_t)request_len || (n = read_frame(fd, reply)) < 0) {
             w->errors++;
             close(fd);
             fd = connect_to();
             continue;
         }
-        uint32_t n = ((uint32_t)len[0] << 24) | (len[1] << 16) | (len[2] << 8) | len[3];
-        if (n > (16u << 20) || read_full(fd, reply, n) != 0) {
+        if (expected && ((size_t)n != expected_len || memcmp(reply + 4, expected, n) != 0)) {
             w->errors++;
-            close(fd);
-            fd = connect_to();
             continue;
         }
         w->requests++;
-        if (w->nsamples < MAX_SAMPLES) w->samples[w->nsamples++] = (uint32_t)((now() - t0) * 1e6);
+        if (w->nsamples < w->capacity) w->samples[w->nsamples++] = (uint32_t)((now() - t0) * 1e6);
     }
     if (fd >= 0) close(fd);
     free(reply);
@@ -108,8 +123,8 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s HOST PORT CONNECTIONS SECONDS REQUEST_FILE\n", argv[0]);
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: %s HOST PORT CONNECTIONS SECONDS REQUEST_FILE [REPLY_FILE]\n", argv[0]);
         return 2;
     }
     host = argv[1];
@@ -124,10 +139,31 @@ int main(int argc, char **argv) {
     request = malloc(16 << 20);
     request_len = fread(request, 1, 16 << 20, f);
     fclose(f);
+    if (argc == 7) {
+        f = fopen(argv[6], "rb");
+        if (!f) {
+            perror(argv[6]);
+            return 2;
+        }
+        unsigned char *framed = malloc(16 << 20);
+        size_t framed_len = fread(framed, 1, 16 << 20, f);
+        fclose(f);
+        if (framed_len < 4) {
+            fprintf(stderr, "%s: not a framed reply\n", argv[6]);
+            return 2;
+        }
+        expected = framed + 4;
+        expected_len = framed_len - 4;
+    }
+    if (conns < 1) {
+        fprintf(stderr, "CONNECTIONS must be at least 1\n");
+        return 2;
+    }
 
     struct worker *ws = calloc(conns, sizeof *ws);
     for (int i = 0; i < conns; i++) {
-        ws[i].samples = malloc(sizeof(uint32_t) * MAX_SAMPLES / conns + 1024);
+        ws[i].capacity = MAX_SAMPLES / conns + 1024;
+        ws[i].samples = malloc(sizeof(uint32_t) * ws[i].capacity);
         pthread_create(&ws[i].thread, NULL, run, &ws[i]);
     }
     double t0 = now();

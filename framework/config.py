@@ -123,7 +123,10 @@ def size(v: Any) -> int:
                     raise ValueError(f"expected a size such as 16MiB, got {v!r}") from None
                 break
         else:
-            n = _int(s)
+            try:
+                n = _int(s)
+            except ValueError:
+                raise ValueError(f"expected a size such as 16MiB or 1048576, got {v!r}") from None
     if n < 1:
         raise ValueError(f"expected a size of at least 1 byte, got {n}")
     return n
@@ -156,6 +159,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),

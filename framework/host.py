@@ -106,8 +106,13 @@ class Host:
 
     # -- output ------------------------------------------------------------------------------------
     def say(self, line: str) -> None:
-        """A line for people and scripts on stdout (logs go to stderr)."""
-        print(line, file=self.out, flush=True)
+        """A line for people and scripts on stdout (logs go to stderr). If nobody reads stdout
+        any more (a closed pipe), the line goes to the log instead: a supervisor that stopped
+        listening must still be able to stop the process."""
+        try:
+            print(line, file=self.out, flush=True)
+        except (BrokenPipeError, ValueError, OSError):
+            log.info("%s", line)
 
     @property
     def _display_host(self) -> str:
@@ -154,9 +159,9 @@ class Host:
             chain = service.chain(executor=executor)
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
-            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes))
+            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
             await thrift.start(thrift_sock)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes)
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
             config = uvicorn.Config(
                 app,
                 loop="none",
@@ -165,6 +170,7 @@ class Host:
                 access_log=False,
                 log_config=None,
                 server_header=False,
+                proxy_headers=False,
                 timeout_graceful_shutdown=int(s.shutdown_timeout_s) or None,
             )
             config.load()

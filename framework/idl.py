@@ -304,7 +304,9 @@ class _Describer:
             return Type(T.MAP, f"map<{k.name},{v.name}>", key=k, value=v)
         raise IdlError(f"{self.path}: unsupported type id {ttype}")
 
-    def fields_of(self, cls: type) -> list[Field]:
+    def fields_of(self, cls: type, owner_line: int | None = None) -> list[Field]:
+        """`owner_line`: a method's line; an argument on that line has no doc of its own (the
+        comment above belongs to the method)."""
         defaults = dict(getattr(cls, "default_spec", []))
         linenos = getattr(cls, "__thrift_field_linenos__", {})
         annotations = getattr(cls, "__thrift_field_annotations__", {})
@@ -320,7 +322,7 @@ class _Describer:
                     type=self.type_of(tspec, ttype),
                     required=required,
                     default=defaults.get(name),
-                    doc=self.doc_at(cls, linenos.get(name)),
+                    doc="" if linenos.get(name) == owner_line else self.doc_at(cls, linenos.get(name)),
                     annotations=dict(annotations.get(name, {})),
                 )
             )
@@ -362,22 +364,23 @@ class _Describer:
     def method(self, service_cls: type, owner: str, name: str) -> Method:
         args_cls = getattr(service_cls, f"{name}_args")
         result_cls = getattr(service_cls, f"{name}_result")
+        linenos = getattr(service_cls, "__thrift_function_linenos__", {})
+        line = linenos.get(name)
         result: Type | None = None
         throws: list[Field] = []
-        for f in self.fields_of(result_cls):
+        for f in self.fields_of(result_cls, line):
             if f.id == 0:
                 result = f.type
             else:
                 throws.append(f)
-        linenos = getattr(service_cls, "__thrift_function_linenos__", {})
         return Method(
             name=name,
             service=owner,
-            args=self.fields_of(args_cls),
+            args=self.fields_of(args_cls, line),
             result=result,
             throws=throws,
             oneway=bool(getattr(result_cls, "oneway", False)),
-            doc=self.doc_at(_defining_class(service_cls, name), linenos.get(name)),
+            doc=self.doc_at(_defining_class(service_cls, name), line),
             annotations=dict(
                 getattr(_defining_class(service_cls, name), "__thrift_function_annotations__", {}).get(name, {})
             ),

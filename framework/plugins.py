@@ -7,6 +7,7 @@ read from ``[services.<name>]`` by the one config loader and handed to it as a d
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from importlib.metadata import entry_points
 from typing import Any, Callable
@@ -25,6 +26,14 @@ def available() -> dict[str, Any]:
 
 
 def factory(name: str) -> Callable[..., Service]:
+    """The factory of an installed service, or of ``package.module:function`` (handy for a
+    service that is not packaged yet)."""
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as e:
+            raise DefinitionError(f"cannot load service {name!r}: {type(e).__name__}: {e}") from None
     eps = available()
     ep = eps.get(name)
     if ep is None:
@@ -41,12 +50,13 @@ def declared_settings(fn: Callable[..., Any]) -> tuple[Setting, ...]:
 
 
 def create(name: str, settings: Settings) -> Service:
-    """Build the service `name` with its settings (the ``[services.<name>]`` table, checked)."""
+    """Build the service `name` with its settings (the ``[services.<name>]`` table, checked).
+
+    For ``package.module:function`` the service is called after the module (``module``)."""
     fn = factory(name)
-    own = settings.service(name, declared_settings(fn))
-    params = inspect.signature(fn).parameters
-    service = fn(own) if params else fn()
+    key = name.partition(":")[0].rpartition(".")[2] if ":" in name else name
+    service = fn(settings.service(key, declared_settings(fn))) if inspect.signature(fn).parameters else fn()
     if not isinstance(service, Service):
         raise DefinitionError(f"service {name!r}: its factory returned {type(service).__name__}, not a framework.Service")
-    service.name = name
+    service.name = key
     return service

@@ -26,7 +26,7 @@ from .errors import ApplicationError, DefinitionError, InternalError
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
 
-__all__ = ["Service", "Call", "run_eagerly"]
+__all__ = ["Service", "Call", "run_eagerly", "Resume"]
 
 log = logging.getLogger("aviary.service")
 
@@ -252,7 +252,7 @@ def run_eagerly(
 
 async def _finish(coro: Any, first: Any, done: Callable[[Any, BaseException | None], None]) -> None:
     try:
-        result = await _Resume(coro, first)
+        result = await Resume(coro, first)
     except BaseException as e:  # noqa: BLE001
         if isinstance(e, asyncio.CancelledError):
             coro.close()
@@ -263,8 +263,9 @@ async def _finish(coro: Any, first: Any, done: Callable[[Any, BaseException | No
     done(result, None)
 
 
-class _Resume:
-    """Awaitable that continues a coroutine which has already yielded `first`."""
+class Resume:
+    """Awaitable that continues a coroutine which has already yielded `first` (after an eager
+    first step found that it must wait)."""
 
     __slots__ = ("coro", "first")
 

@@ -16,6 +16,7 @@ Starlette app behind it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -32,7 +33,7 @@ from ..errors import ApplicationError, DefinitionError, InternalError, InvalidAr
 from ..filters import Handler
 from ..idl import Method, T
 from ..metrics import registry
-from ..service import Call, Service
+from ..service import Call, Resume, Service
 from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
 
 __all__ = ["RestApp", "routes_of", "RouteSpec"]
@@ -95,10 +96,13 @@ def _error_body(error: dict[str, Any]) -> bytes:
 class RestApp:
     """ASGI app of one service's HTTP port."""
 
-    def __init__(self, service: Service, chain: Handler, *, max_body_bytes: int = 4 << 20, pages: bool = True) -> None:
+    def __init__(
+        self, service: Service, chain: Handler, *, max_body_bytes: int = 4 << 20, stall_timeout_s: float = 30.0, pages: bool = True
+    ) -> None:
         self.service = service
         self.chain = chain
         self.max_body_bytes = max_body_bytes
+        self.stall_timeout_s = stall_timeout_s
         self.codec = JsonCodec()
         self.routes = routes_of(service, self.codec)
         self.fixed: dict[str, dict[str, RouteSpec]] = {}
@@ -192,7 +196,12 @@ class RestApp:
             await self._app_error(send, e, method)
             return
         except _TooLarge as e:
-            await _send(send, 413, _error_body({"type": "PayloadTooLarge", "message": str(e)}))
+            await _send(send, 413, _error_body({"type": "PayloadTooLarge", "message": str(e)}), _CLOSE)
+            return
+        except _Stalled:
+            registry.counter("srv", self.service.name, "http", "bad_input", "stalled").value += 1
+            message = f"the request body stopped arriving for {self.stall_timeout_s:g}s"
+            await _send(send, 408, _error_body({"type": "RequestTimeout", "message": message}), _CLOSE)
             return
         client = scope.get("client")
         call = Call(self.service, method, args, Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None))
@@ -232,7 +241,7 @@ class RestApp:
                     named.setdefault(k, []).append(v)
                 named = {k: self._query_value(route, k, vs) for k, vs in named.items()}
         else:
-            body = await _read_body(scope, receive, self.max_body_bytes)
+            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
             if body.strip():
                 try:
                     named = loads(body)
@@ -299,6 +308,13 @@ class _TooLarge(Exception):
     pass
 
 
+class _Stalled(Exception):
+    pass
+
+
+_CLOSE = [(b"connection", b"close")]
+
+
 async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
     if body:
@@ -309,7 +325,7 @@ async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+async def _read_body(scope: Scope, receive: Receive, limit: int, stall_timeout_s: float) -> bytes:
     for k, v in scope["headers"]:
         if k == b"content-length":
             try:
@@ -319,14 +335,14 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             if n > limit:
                 raise _TooLarge(f"body of {n} bytes is over the limit of {limit}")
             break
-    msg = await receive()
+    msg = await _receive(receive, stall_timeout_s)
     body = msg.get("body", b"")
     if not msg.get("more_body"):
         return body
     parts = [body]
     size = len(body)
     while msg.get("more_body"):
-        msg = await receive()
+        msg = await _receive(receive, stall_timeout_s)
         if msg["type"] == "http.disconnect":
             raise InvalidArgument("the client went away before sending the whole body")
         chunk = msg.get("body", b"")
@@ -335,3 +351,20 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             raise _TooLarge(f"body is over the limit of {limit} bytes")
         parts.append(chunk)
     return b"".join(parts)
+
+
+async def _receive(receive: Receive, timeout: float) -> dict[str, Any]:
+    """`receive()`, failing with _Stalled if the client stops sending for `timeout` seconds.
+
+    Usually the whole body came with the headers and `receive()` returns without waiting, so
+    it is stepped eagerly; only a wait is put under a timer."""
+    coro = receive()
+    try:
+        first = coro.send(None)  # type: ignore[attr-defined]
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    try:
+        async with asyncio.timeout(timeout):
+            return await Resume(coro, first)  # type: ignore[no-any-return]
+    except TimeoutError:
+        raise _Stalled from None

@@ -77,7 +77,7 @@ def _bad_size(what: str, n: int) -> WireError:
 
 
 def _encode_error(t: Type, v: Any, e: BaseException | None = None) -> WireError:
-    if isinstance(e, (struct.error, OverflowError)) and "range" in str(e) and isinstance(v, int):
+    if isinstance(e, (struct.error, OverflowError)) and isinstance(v, int) and not isinstance(v, bool):
         return WireError(f"{v} is out of range for {t.name}")
     return WireError(f"expected {t.name}, got {type(v).__name__}")
 
@@ -91,8 +91,11 @@ def _as_bytes(v: Any) -> bytes:
 
 
 def _str_bytes(v: Any) -> bytes:
+    """A `string` given as bytes (thriftpy2 allows it): only if it is valid UTF-8."""
     if isinstance(v, (bytes, bytearray)):
-        return bytes(v)
+        b = bytes(v)
+        b.decode()
+        return b
     raise TypeError(f"expected str, got {type(v).__name__}")
 
 
@@ -478,7 +481,13 @@ class _Compiler:
             return self.writers[key]
         fn = self._name(f"w_{s.name}_")
         self.writers[key] = fn
-        out = [f"def {fn}(s, o):", "    f = None", "    v = None", "    try:", "        pass"]
+        cls = self._const(s.cls, "C")
+        out = [f"def {fn}(s, o):", "    f = None", "    v = None"]
+        # Any thriftpy2 struct with these fields will do (it may come from another load of the
+        # same IDL); anything else is the wrong type, named as such.
+        out.append(f"    if s.__class__ is not {cls} and getattr(s.__class__, 'thrift_spec', None) is None:")
+        out.append(f"        raise WireError('expected {s.name}, got ' + type(s).__name__)")
+        out += ["    try:", "        pass"]
         for fld in s.fields:
             out.append(f"        f = {fld.name!r}")
             out.append(f"        v = s.{fld.name}")

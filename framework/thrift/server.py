@@ -185,24 +185,31 @@ class Connection(asyncio.Protocol):
         self._after_feed()
 
     def _after_feed(self) -> None:
-        if self.transport is None:
+        """Flow control after the session consumed what it could.
+
+        Whatever is left in the buffer is either messages queued behind a busy call (pause
+        reading once that passes the high-water mark) or the start of one message still
+        arriving (keep reading: the frame limit bounds it, the stall timer ends a client that
+        stops halfway)."""
+        transport = self.transport
+        if transport is None:
             return
-        if self.buf:
-            if len(self.buf) > _INBOUND_HIGH_WATER + self.server.options.max_frame_bytes:
-                self.fail("flood", f"{len(self.buf)} bytes buffered unanswered")
-                return
+        busy = self.session is None or not self.session.idle
+        if self.buf and busy:
+            self._clear_stall()
             if len(self.buf) > _INBOUND_HIGH_WATER and not self.paused_reading:
                 self.paused_reading = True
-                self.transport.pause_reading()
-            if self._stall is None and self.session is not None and self.session.idle:
-                self._stall = asyncio.get_running_loop().call_later(self.server.options.stall_timeout_s, self._stalled)
+                transport.pause_reading()
         else:
-            self._clear_stall()
-            if self.paused_reading:
+            if self.paused_reading and not self.paused_writing:
                 self.paused_reading = False
-                self.transport.resume_reading()
-        if self.closing and self.session is not None and self.session.idle and not self.buf:
-            self.transport.close()
+                transport.resume_reading()
+            if not self.buf:
+                self._clear_stall()
+            elif self._stall is None and not self.paused_reading:
+                self._stall = asyncio.get_running_loop().call_later(self.server.options.stall_timeout_s, self._stalled)
+        if self.closing and not busy and not self.buf:
+            transport.close()
 
     def _clear_stall(self) -> None:
         if self._stall is not None:
@@ -211,6 +218,8 @@ class Connection(asyncio.Protocol):
 
     def _stalled(self) -> None:
         self._stall = None
+        if self.paused_reading:  # we stopped reading, not the client: not a stall
+            return
         if self.buf and (self.session is None or self.session.idle):
             self.fail("stalled", f"half a message ({len(self.buf)} bytes) and nothing more for {self.server.options.stall_timeout_s:g}s")
 
@@ -224,19 +233,24 @@ class Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         # The peer is not reading its replies: stop reading its requests until it does.
         self.paused_writing = True
+        self._clear_stall()
         if self.transport is not None and not self.paused_reading:
             self.paused_reading = True
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
         self.paused_writing = False
-        if self.transport is not None:
-            if self.paused_reading:
-                self.paused_reading = False
-                self.transport.resume_reading()
-            if self.session is not None and self.buf:
-                self.session.feed()
-                self._after_feed()
+        # Continue on the next loop turn rather than inside the transport's flow-control
+        # callback, so replies written now never re-enter pause_writing from within it.
+        asyncio.get_running_loop().call_soon(self._resume)
+
+    def _resume(self) -> None:
+        if self.transport is None or self.paused_writing:
+            return
+        if self.paused_reading:
+            self.paused_reading = False
+            self.transport.resume_reading()
+        self.maybe_resume()
 
     # -- helpers for sessions ----------------------------------------------------------------------
     def write(self, data: bytes | bytearray) -> None:

@@ -1,0 +1,44 @@
+# Aviary: `make run` (the demo) and `make test` (the suite) on a fresh Debian machine as root.
+# Both install what is missing first: Debian packages, then a virtualenv with the project.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+
+# Real peers and components the tests use: ZooKeeper, Apache Thrift's compiler and Java
+# library, a JDK to compile the Java client, Chromium for the pages, wrk for the benchmarks.
+APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless libslf4j-java \
+                gcc make wrk chromium chromium-driver python3-venv
+
+.PHONY: run dev test test-fast bench deps system-deps clean
+
+run: deps
+	$(BIN)/aviary run echo --zk none
+
+test: deps
+	$(BIN)/python -m pytest -q
+
+bench: deps
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+deps: system-deps $(STAMP)
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages: $$missing (run as root, or: sudo apt-get install $$missing)"; exit 1; fi; \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info bench/out tests/artifacts .pytest_cache

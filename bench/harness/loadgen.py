@@ -1,0 +1,74 @@
+"""Closed-loop load generators: wrk for HTTP, bench/thrift_load.c for framed Thrift.
+
+Both run as child processes for a fixed time and report completed requests, errors (bad
+replies and socket errors) and latency percentiles; the harness also takes their CPU time, to
+show that the client was not the bottleneck.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent
+THRIFT_LOAD_SRC = BENCH / "thrift_load.c"
+WRK_SCRIPT = BENCH / "echo.lua"
+
+
+@dataclass(frozen=True)
+class Load:
+    """One run of a load generator."""
+
+    requests: int  # correct replies
+    errors: int  # wrong replies + socket errors + timeouts
+    seconds: float
+    p50_us: float
+    p99_us: float
+    client_cpu_s: float
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _run(argv: list[str], env: dict[str, str] | None, timeout: float) -> tuple[dict[str, float], float]:
+    """Run a generator; return the JSON line it printed and the CPU seconds it used."""
+    before = _children_cpu()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+    cpu = _children_cpu() - before
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{Path(argv[0]).name} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    return json.loads(lines[-1]), cpu
+
+
+def wrk(host: str, port: int, path: str, body: Path, expect: Path | None, connections: int, threads: int, seconds: int) -> Load:
+    env = {**os.environ, "BENCH_BODY": str(body)}
+    if expect is not None:
+        env["BENCH_EXPECT"] = str(expect)
+    argv = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(WRK_SCRIPT), f"http://{host}:{port}{path}"]
+    out, cpu = _run(argv, env, timeout=seconds + 30)
+    bad = int(out["bad"])
+    return Load(int(out["requests"]) - bad, bad + int(out["socket_errors"]), out["seconds"], out["p50_us"], out["p99_us"], cpu)
+
+
+def build_thrift_load(build_dir: Path) -> Path:
+    """Compile bench/thrift_load.c (again only when the source is newer)."""
+    exe = build_dir / "thrift_load"
+    if not exe.exists() or exe.stat().st_mtime < THRIFT_LOAD_SRC.stat().st_mtime:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["gcc", "-O2", "-Wall", "-pthread", "-o", str(exe), str(THRIFT_LOAD_SRC)], check=True)
+    return exe
+
+
+def thrift_load(exe: Path, host: str, port: int, request: Path, expect: Path | None, connections: int, seconds: float) -> Load:
+    argv = [str(exe), host, str(port), str(connections), str(seconds), str(request)]
+    if expect is not None:
+        argv.append(str(expect))
+    out, cpu = _run(argv, None, timeout=seconds + 30)
+    return Load(int(out["requests"]), int(out["errors"]), out["seconds"], out["p50_us"], out["p99_us"], cpu)

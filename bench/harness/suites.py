@@ -1,0 +1,86 @@
+"""What is measured: the servers of each suite, and the targets the issue sets.
+
+Every server is one serving process (gunicorn: one sync worker under its master), listening on
+127.0.0.1 on a free port, answering the same echo.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .procs import ServerSpec
+
+BENCH = Path(__file__).resolve().parent.parent
+BASELINES = BENCH / "baselines"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`subject`'s `metric` divided by `baseline`'s must be `op` `bound`."""
+
+    text: str
+    metric: str  # a key of report.Summary: "cpu_us_per_req" or "rps"
+    subject: str
+    baseline: str
+    op: str  # "<=" or ">="
+    bound: float
+
+    def met(self, ratio: float) -> bool:
+        return ratio <= self.bound if self.op == "<=" else ratio >= self.bound
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    kind: str  # "http" or "thrift": which load generator, which request
+    servers: tuple[ServerSpec, ...]
+    targets: tuple[Target, ...]
+
+
+@cache
+def _aviary_flags(aviary: Path) -> tuple[str, ...]:
+    """Flags for one process on free ports, as far as this version of `aviary run` has them."""
+    help_text = subprocess.run([str(aviary), "run", "--help"], capture_output=True, text=True).stdout
+    flags = ["--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0"]
+    optional = {"--zk": "none", "--workers": "1", "--admin-port": "0", "--log-level": "warning"}
+    for flag, value in optional.items():
+        if flag in help_text:
+            flags += [flag, value]
+    return tuple(flags)
+
+
+def suites(bin_dir: Path) -> dict[str, Suite]:
+    """The suites, running the servers with the executables in `bin_dir` (the venv's bin/)."""
+    python = str(bin_dir / "python")
+    aviary = [str(bin_dir / "aviary"), "run", "echo", *_aviary_flags(bin_dir / "aviary")]
+    rest = Suite(
+        "rest",
+        "http",
+        (
+            ServerSpec("aviary", "Aviary REST", aviary, "http"),
+            ServerSpec("starlette", "Starlette/uvicorn", [python, str(BASELINES / "starlette_app.py")], "http"),
+            ServerSpec("flask", "Flask+gunicorn", [str(bin_dir / "gunicorn"), "-c", "gunicorn_conf.py", "flask_app:app"], "http", cwd=BASELINES),
+            ServerSpec("http.server", "stdlib http.server", [python, str(BASELINES / "stdlib_http.py")], "http"),
+        ),
+        (
+            Target("Aviary REST CPU/req ÷ Starlette/uvicorn", "cpu_us_per_req", "aviary", "starlette", "<=", 1.0),
+            Target("Aviary REST req/s ÷ Flask+gunicorn", "rps", "aviary", "flask", ">=", 3.0),
+        ),
+    )
+    thrift = Suite(
+        "thrift",
+        "thrift",
+        (
+            ServerSpec("aviary", "Aviary Thrift", aviary, "thrift"),
+            ServerSpec("thriftpy2-asyncio", "thriftpy2 asyncio", [python, str(BASELINES / "thriftpy2_asyncio.py")], "thrift"),
+            ServerSpec("thriftpy2-threaded", "thriftpy2 threaded", [python, str(BASELINES / "thriftpy2_threaded.py")], "thrift"),
+        ),
+        (
+            Target("Aviary Thrift CPU/req ÷ thriftpy2 asyncio", "cpu_us_per_req", "aviary", "thriftpy2-asyncio", "<=", 0.4),
+            Target("Aviary Thrift CPU/req ÷ thriftpy2 threaded", "cpu_us_per_req", "aviary", "thriftpy2-threaded", "<=", 1.0),
+        ),
+    )
+    return {s.name: s for s in (rest, thrift)}

@@ -1,0 +1,121 @@
+"""Session fixtures for the interop tests: real Apache Thrift peers, generated from idl/echo.thrift.
+
+* `echo_java_client`: `thrift --gen java` output plus tests/interop/java/EchoInterop.java,
+  compiled once with `javac` against Debian's libthrift jar; run with `.run(...)`.
+* `echo_apache_py`: `thrift --gen py` output, imported once (under a private package name, so
+  it cannot collide with anything else called ``echo``).
+
+Generated code lives in pytest's tmp dirs only; nothing generated is ever written to the tree.
+A missing tool or jar fails the session loudly (they are part of the test setup, see Makefile).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any, Callable
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
+ROOT = TESTS.parent
+ECHO_IDL = ROOT / "idl" / "echo.thrift"
+JAVA_SOURCE = HERE / "java" / "EchoInterop.java"
+# Debian's jars: libthrift-java, libslf4j-java (libthrift logs through slf4j; nop silences it).
+JARS = {
+    Path("/usr/share/java/thrift.jar"): "libthrift-java",
+    Path("/usr/share/java/slf4j-api.jar"): "libslf4j-java",
+    Path("/usr/share/java/slf4j-nop.jar"): "libslf4j-java",
+}
+PY_PACKAGE = "aviary_interop_echo_gen"
+
+
+def _require_tool(config: pytest.Config) -> Callable[[str, str], str]:
+    """tests/conftest.py's `require_tool` (conftest modules share the name "conftest", so it is
+    looked up among the registered plugins rather than imported)."""
+    root = TESTS / "conftest.py"
+    for plugin in config.pluginmanager.get_plugins():
+        f = getattr(plugin, "__file__", None)
+        if f and Path(f).resolve() == root:
+            return plugin.require_tool
+    raise AssertionError(f"{root} is not loaded as a conftest")
+
+
+def _run(cmd: list[str], what: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        pytest.fail(f"{what} failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def thrift_compiler(request: pytest.FixtureRequest) -> str:
+    return _require_tool(request.config)("thrift", "thrift-compiler")
+
+
+class JavaClient:
+    def __init__(self, java: str, classpath: str) -> None:
+        self.java = java
+        self.classpath = classpath
+
+    def run(self, host: str, port: int, framing: str, protocol: str, tag: str, rest_id: int) -> list[dict[str, Any]]:
+        """One JVM, one connection, the whole call sequence; the parsed JSON lines."""
+        cmd = [self.java, "-XX:TieredStopAtLevel=1", "-cp", self.classpath, "EchoInterop", host, str(port), framing, protocol, tag, str(rest_id)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            pytest.fail(f"EchoInterop {framing} {protocol} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+        lines = []
+        for line in proc.stdout.splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                pytest.fail(f"EchoInterop printed a line that is not JSON: {line!r}\nstderr:\n{proc.stderr}", pytrace=False)
+        return lines
+
+
+@pytest.fixture(scope="session")
+def echo_java_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> JavaClient:
+    require_tool = _require_tool(request.config)
+    javac = require_tool("javac", "default-jdk-headless")
+    java = require_tool("java", "default-jdk-headless")
+    for jar, package in JARS.items():
+        if not jar.is_file():
+            pytest.fail(f"{jar} is missing: `make test` installs it (Debian package {package})", pytrace=False)
+    work = tmp_path_factory.mktemp("java-interop")
+    gen, classes = work / "gen", work / "classes"
+    gen.mkdir()
+    classes.mkdir()
+    _run([thrift_compiler, "--gen", "java", "-out", str(gen), str(ECHO_IDL)], "thrift --gen java")
+    sources = sorted(str(p) for p in gen.rglob("*.java"))
+    assert sources, "thrift --gen java produced no sources"
+    jars = ":".join(str(j) for j in JARS)
+    _run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", jars, *sources, str(JAVA_SOURCE)], "javac")
+    return JavaClient(java, f"{classes}:{jars}")
+
+
+@pytest.fixture(scope="session")
+def echo_apache_py(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> SimpleNamespace:
+    """The generated Python package: ``.Echo`` (client) and ``.ttypes``."""
+    work = tmp_path_factory.mktemp("py-interop")
+    _run([thrift_compiler, "--gen", "py", "-out", str(work), str(ECHO_IDL)], "thrift --gen py")
+    pkg_dir = work / "echo"  # `namespace py echo`
+    init = pkg_dir / "__init__.py"
+    assert init.is_file(), f"thrift --gen py wrote no {init}"
+    # The generated modules import each other relatively, so the package can take any name.
+    spec = importlib.util.spec_from_file_location(PY_PACKAGE, init, submodule_search_locations=[str(pkg_dir)])
+    assert spec is not None and spec.loader is not None
+    pkg: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[PY_PACKAGE] = pkg
+    spec.loader.exec_module(pkg)
+    try:
+        return SimpleNamespace(Echo=importlib.import_module(f"{PY_PACKAGE}.Echo"), ttypes=importlib.import_module(f"{PY_PACKAGE}.ttypes"))
+    except Exception:
+        for name in [n for n in sys.modules if n == PY_PACKAGE or n.startswith(PY_PACKAGE + ".")]:
+            del sys.modules[name]
+        raise

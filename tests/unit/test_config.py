@@ -1,0 +1,70 @@
+"""framework.config: one loader, file < environment < flags, errors that name the setting."""
+
+from pathlib import Path
+
+import pytest
+
+from framework import ConfigError
+from framework.config import Setting, load, port
+
+
+def test_defaults_follow_finatra() -> None:
+    s = load(env={})
+    assert (s.thrift_port, s.http_port, s.admin_port) == (9999, 8888, 9990)
+    assert s.zk == "embedded" and s.zk_root == "/aviary" and s.max_frame_bytes == 16 << 20
+
+
+def test_later_sources_win(tmp_path: Path) -> None:
+    f = tmp_path / "aviary.toml"
+    f.write_text('thrift_port = 1000\nhttp_port = 2000\nenv = "staging"\nmax_frame_bytes = "1MiB"\n[services.echo]\nhttp_port = 3000\n')
+    s = load(f, env={"AVIARY_HTTP_PORT": "2001", "AVIARY_ENV": "prod"}, flags={"env": "canary", "services.echo.http_port": "3001"})
+    assert s.thrift_port == 1000  # file
+    assert s.http_port == 2001  # environment over file
+    assert s.env == "canary"  # flag over environment
+    assert s.max_frame_bytes == 1 << 20
+    assert s.service("echo")["http_port"] == 3001
+    assert s.service("other")["http_port"] is None
+
+
+def test_environment_reaches_service_settings() -> None:
+    s = load(env={"AVIARY_ECHO__THRIFT_PORT": "4000"})
+    assert s.service("echo")["thrift_port"] == 4000
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"flags": {"thrift_port": "abc"}}, r"^thrift_port: expected a whole number, got 'abc' \(from --thrift-port\)"),
+        ({"env": {"AVIARY_HTTP_PORT": "70000"}}, r"^http_port: expected a port number .* \(from environment variable AVIARY_HTTP_PORT\)"),
+        ({"env": {"AVIARY_NOPE": "1"}}, r"^nope: unknown setting \(from environment variable AVIARY_NOPE\)"),
+        ({"flags": {"zk_root": "aviary/"}}, r"^zk_root: expected a ZooKeeper path"),
+        ({"flags": {"log_level": "loud"}}, r"^log_level: expected one of debug, info, warning, error"),
+        ({"flags": {"max_frame_bytes": "lots"}}, r"^max_frame_bytes: expected a size such as 16MiB"),
+    ],
+)
+def test_bad_values_name_the_setting_and_the_source(kwargs: dict, match: str) -> None:
+    kwargs.setdefault("env", {})
+    with pytest.raises(ConfigError, match=match):
+        load(**kwargs)
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text("thrift_port = [")
+    with pytest.raises(ConfigError, match="bad.toml is not valid TOML"):
+        load(f, env={})
+    f.write_text("[services.echo]\nthrift_prot = 1\n")
+    s = load(f, env={})
+    with pytest.raises(ConfigError, match=r"^services\.echo\.thrift_prot: unknown setting for service 'echo' \(from .*bad.toml; known: http_port, thrift_port\)"):
+        s.service("echo")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(tmp_path / "missing.toml", env={})
+
+
+def test_plugins_declare_their_own_settings() -> None:
+    declared = (Setting("data_dir", "./data", str, "where"), Setting("fsync_port", 1, port, "a port"))
+    s = load(env={"AVIARY_EVENTLOG__FSYNC_PORT": "x"}, flags={"services.eventlog.data_dir": "/tmp/ev"})
+    with pytest.raises(ConfigError, match=r"^services\.eventlog\.fsync_port: expected a whole number"):
+        s.service("eventlog", declared)
+    s = load(env={}, flags={"services.eventlog.data_dir": "/tmp/ev"})
+    assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "data_dir": "/tmp/ev", "fsync_port": 1}
