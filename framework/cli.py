@@ -45,12 +45,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import uvloop
 
     from . import config, plugins
-    from .host import Host, configure_logging
+    from .host import assemble, configure_logging
 
     settings = config.load(args.config, flags=_flags(args))
     configure_logging(settings.log_level)
     services = [plugins.create(name, settings) for name in args.services]
-    return uvloop.run(Host(settings, services).run())
+    return uvloop.run(assemble(settings, services).run())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,8 +6,14 @@ and tests can wait for it::
 
     ready echo thrift=127.0.0.1:9999 http=127.0.0.1:8888
 
-SIGTERM or SIGINT stops it: stop accepting, finish the calls in flight (at most
-``shutdown_timeout_s``), run the services' stop hooks, exit 0. A second signal exits at once.
+SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery
+and tell multiplexing clients to go elsewhere), keep serving for ``drain_grace_s`` if anything
+was withdrawn, stop accepting, finish the calls in flight (at most ``shutdown_timeout_s``), run
+the services' stop hooks, stop the extensions (last started, first stopped), exit 0. A second
+signal exits at once.
+
+Everything that lives beside the services for the life of the process (the admin port, the
+ZooKeeper announcer, an embedded ZooKeeper, span exporters) is an `Extension`.
 """
 
 from __future__ import annotations
@@ -20,17 +26,18 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Protocol, Sequence, TextIO
 
 import uvicorn
 
 from .config import Settings
 from .errors import ConfigError
+from .filters import Filter
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "Endpoints", "bind_socket", "configure_logging"]
+__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -80,6 +87,26 @@ class Endpoints:
     ports: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
+class Extension(Protocol):
+    """A part of the process beside the services. The host calls, in order:
+
+    * ``start(host)`` once every service listens, before the ``ready`` lines (so ``ready``
+      means announced); `host.endpoints` says where everything listens, and an extension that
+      listens itself (the admin port) adds its own entry there;
+    * ``drain(host)`` first thing on shutdown, while the ports still serve; returns True if it
+      withdrew something callers must notice (then the host waits ``drain_grace_s``);
+    * ``stop(host)`` after the services stopped, in reverse order of start.
+    """
+
+    name: str
+
+    async def start(self, host: Host) -> None: ...
+
+    async def drain(self, host: Host) -> bool: ...
+
+    async def stop(self, host: Host) -> None: ...
+
+
 class _Running:
     """A started service: its servers and sockets."""
 
@@ -91,7 +118,15 @@ class _Running:
 
 
 class Host:
-    def __init__(self, settings: Settings, services: list[Service], *, out: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services: list[Service],
+        *,
+        extensions: Sequence[Extension] = (),
+        filters: Sequence[Filter] = (),
+        out: TextIO | None = None,
+    ) -> None:
         if not services:
             raise ConfigError("services", "no service to run")
         names = [s.name for s in services]
@@ -100,8 +135,11 @@ class Host:
         self.settings = settings
         self.services = services
         self.out = out or sys.stdout
+        self.extensions = list(extensions)
+        self.filters = list(filters)  # host filters: run before each service's own, on every call
         self.endpoints: dict[str, Endpoints] = {}
         self.running: list[_Running] = []
+        self._started: list[Extension] = []
         self._stopping = False
 
     # -- output ------------------------------------------------------------------------------------
@@ -156,7 +194,7 @@ class Host:
         for index, service in enumerate(self.services):
             await service.start()
             ports = self._ports_for(index, service, taken)
-            chain = service.chain(executor=executor)
+            chain = service.chain(self.filters, executor=executor)
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
             thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
@@ -182,6 +220,9 @@ class Host:
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
+        for ext in self.extensions:
+            await ext.start(self)
+            self._started.append(ext)
         for eps in self.endpoints.values():
             self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
 
@@ -190,6 +231,16 @@ class Host:
             return
         self._stopping = True
         timeout = self.settings.shutdown_timeout_s
+        withdrawn = False
+        for ext in self._started:
+            try:
+                withdrawn = bool(await ext.drain(self)) or withdrawn
+            except Exception:
+                log.exception("draining %s failed", ext.name)
+        grace = self.settings.drain_grace_s
+        if withdrawn and grace > 0:
+            self.say(f"draining: still serving for {grace:g}s so callers notice")
+            await asyncio.sleep(grace)
         for r in self.running:
             r.thrift.close()
             for srv in r.http.servers:
@@ -198,6 +249,12 @@ class Host:
         await asyncio.gather(*(self._stop_one(r, timeout) for r in self.running))
         for r in reversed(self.running):
             await r.service.stop()
+        for ext in reversed(self._started):
+            try:
+                await ext.stop(self)
+            except Exception:
+                log.exception("stopping %s failed", ext.name)
+        self._started.clear()
         self.say("stopped")
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
@@ -229,3 +286,11 @@ class Host:
         await stop.wait()
         await self.stop()
         return 0
+
+
+def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None) -> Host:
+    """The host `aviary run` builds: the services plus the standard extensions and host
+    filters the settings ask for. Tests build theirs the same way."""
+    extensions: list[Extension] = []
+    filters: list[Filter] = []
+    return Host(settings, services, extensions=extensions, filters=filters, out=out)

@@ -64,13 +64,13 @@ class InProcessHost:
     def start(self) -> InProcessHost:
         import uvloop
 
-        from framework.host import Host
+        from framework.host import assemble
 
         def run() -> None:
             self.loop = uvloop.new_event_loop() if os.environ.get("AVIARY_TEST_LOOP") != "asyncio" else asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
             try:
-                self.host = Host(self.settings, self._make_services(), out=self.out)
+                self.host = assemble(self.settings, self._make_services(), out=self.out)
                 self.loop.run_until_complete(self.host.start())
             except BaseException as e:  # noqa: BLE001 - reported to the test thread
                 self._error = e
