@@ -26,7 +26,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence, TextIO
+from typing import Any, Protocol, Sequence, TextIO
 
 import uvicorn
 
@@ -37,7 +37,7 @@ from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "configure_logging"]
+__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -69,6 +69,28 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.soc
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    """Serve the ASGI `app` on the listening `sock` with uvicorn on the running loop: the one
+    way every HTTP port of the process (REST, admin) is served. Returns the server and the
+    task of its main loop; stop with ``server.should_exit = True`` then ``await server.shutdown()``."""
+    config = uvicorn.Config(
+        app,
+        loop="none",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
+    await server.startup(sockets=[sock])
+    return server, asyncio.get_running_loop().create_task(server.main_loop())
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -200,22 +222,7 @@ class Host:
             thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
             await thrift.start(thrift_sock)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
-            config = uvicorn.Config(
-                app,
-                loop="none",
-                http="httptools",
-                lifespan="off",
-                access_log=False,
-                log_config=None,
-                server_header=False,
-                proxy_headers=False,
-                timeout_graceful_shutdown=int(s.shutdown_timeout_s) or None,
-            )
-            config.load()
-            http = uvicorn.Server(config)
-            http.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
-            await http.startup(sockets=[http_sock])
-            ticker = asyncio.get_running_loop().create_task(http.main_loop())
+            http, ticker = await serve_http(app, http_sock, s)
             self.running.append(_Running(service, thrift, http, ticker))
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
