@@ -355,3 +355,16 @@ def test_compact_unframed_message_split_across_writes(host: InProcessHost) -> No
         name, mtype, seqid, p = codec.read_message_begin(data, 0)
         assert (name, mtype, seqid) == ("slow", REPLY, 8)
         assert codec.read_result(PROBE.methods["slow"], data, p)[:2] == (0, 4)
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_a_message_of_several_mebibytes_under_the_limit(echo_host: InProcessHost, transport: str) -> None:
+    # Larger than the read buffer the server keeps before it pauses a busy connection (4 MiB),
+    # smaller than the default frame limit (16 MiB): it must arrive whole and come back whole.
+    payload = bytes(range(256)) * (6 * 4096)
+    client = make_client(echo_thrift.Echo, *echo_host.addr("echo"), trans_factory=TRANSPORTS[transport], timeout=30000)
+    try:
+        got = client.echo(echo_thrift.Message(text="big", payload=payload))
+    finally:
+        client.close()
+    assert got.payload == payload
