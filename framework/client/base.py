@@ -113,7 +113,7 @@ class BaseClient:
     async def _dispatch(self, call: Call) -> Any:
         self.calls += 1
         self.budget.deposit()
-        deadline = time.monotonic() + self.timeout_s
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         last: Node | None = None
         attempt = 0
         while True:
@@ -121,10 +121,8 @@ class BaseClient:
             node = self.balancer.pick(avoid=last)
             answered = False
             try:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise asyncio.TimeoutError
-                result = await asyncio.wait_for(self._attempt(node, call), left)
+                async with asyncio.timeout_at(deadline):  # a timer on this task, no extra task per call
+                    result = await self._attempt(node, call)
                 answered = True
                 return result
             except (NotSent, Refused) as e:
@@ -133,7 +131,7 @@ class BaseClient:
                 self.retries += 1
                 call.context.retries += 1
                 last = node
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise DeadlineExceeded(f"{call.method.name} to {node.address}: no answer within {self.timeout_s:g}s") from None
             except (ApplicationError, InvalidArgument):
                 answered = True

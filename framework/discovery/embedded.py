@@ -98,21 +98,24 @@ class EmbeddedZooKeeper:
     whole ensemble; `stop_node`/`start_node` one member of it. `EmbeddedExtension` runs it
     as a host extension."""
 
-    def __init__(self, nodes: int = 1, *, tick_ms: int = 500, max_session_timeout_s: float = 60.0, java: str | None = None) -> None:
+    def __init__(
+        self, nodes: int = 1, *, tick_ms: int = 500, max_session_timeout_s: float = 60.0, java: str | None = None, jar: Path = ZOOKEEPER_JAR
+    ) -> None:
         if nodes < 1:
             raise ValueError("an ensemble needs at least one node")
         self.tick_ms = tick_ms
         self.max_session_timeout_s = max_session_timeout_s
         self.java = java or shutil.which("java") or ""
+        self.jar = jar
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._count = nodes
         self.nodes: list[_Node] = []
 
     # -- set-up --------------------------------------------------------------------------------
     def _check_installed(self) -> None:
-        if not ZOOKEEPER_JAR.is_file():
+        if not self.jar.is_file():
             raise ZooKeeperMissing(
-                f"ZooKeeper is not installed ({ZOOKEEPER_JAR} is missing): run `apt-get install zookeeper`, "
+                f"ZooKeeper is not installed ({self.jar} is missing): run `apt-get install zookeeper`, "
                 "or point Aviary at a ZooKeeper with --zk host:port, or run without one with --zk none"
             )
         if not self.java:
@@ -171,7 +174,7 @@ class EmbeddedZooKeeper:
         log = open(node.log_path, "ab")
         try:
             node.proc = subprocess.Popen(
-                [self.java, *_JVM_FLAGS, "-cp", str(ZOOKEEPER_JAR), _MAIN, str(cfg)],
+                [self.java, *_JVM_FLAGS, "-cp", str(self.jar), _MAIN, str(cfg)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -154,3 +154,10 @@ def test_retry_budget_allows_a_share_of_calls() -> None:
     for _ in range(10):
         budget.deposit()
     assert sum(budget.try_withdraw() for _ in range(20)) == 5
+
+
+def test_missing_zookeeper_says_how_to_install_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from framework.discovery.embedded import EmbeddedZooKeeper, ZooKeeperMissing
+
+    with pytest.raises(ZooKeeperMissing, match=r"apt-get install zookeeper.*--zk none"):
+        EmbeddedZooKeeper(jar=tmp_path / "zookeeper.jar").start()
