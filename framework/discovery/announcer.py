@@ -262,10 +262,16 @@ class Announcer:
         """Delete every member (under the lock, so no announcement is half made); returns
         (znode, error or '') per member that was announced."""
         steps = []
-        with self._lock:
+        # An announcement blocked on a lost connection holds the lock: do not wait for it long.
+        locked = self._lock.acquire(timeout=2.0)
+        try:
+            connected = locked and self._client is not None and self._client.connected
             for a in self._announcements:
                 for znode in (a.znode, a.curator_znode):
                     if znode is None:
+                        continue
+                    if not connected:
+                        steps.append((znode, "ZooKeeper unreachable"))
                         continue
                     try:
                         self._delete(znode)
@@ -273,6 +279,9 @@ class Announcer:
                     except KazooException as e:
                         steps.append((znode, type(e).__name__))
                 a.znode = a.curator_znode = None
+        finally:
+            if locked:
+                self._lock.release()
         return steps
 
     def _remove_duplicates(self, client: KazooClient, a: _Announcement) -> None:

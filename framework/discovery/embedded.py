@@ -92,17 +92,22 @@ class _Node:
 
 
 class EmbeddedZooKeeper:
-    """One ZooKeeper node (``nodes=1``) or an ensemble (``nodes=3``) on 127.0.0.1.
+    """One ZooKeeper node (``nodes=1``, on `client_port` or a free one) or an ensemble
+    (``nodes=3``) on 127.0.0.1.
 
     ``hosts`` is the connect string (``127.0.0.1:p1,127.0.0.1:p2,…``). `start`/`stop` run the
     whole ensemble; `stop_node`/`start_node` one member of it. `EmbeddedExtension` runs it
     as a host extension."""
 
     def __init__(
-        self, nodes: int = 1, *, tick_ms: int = 500, max_session_timeout_s: float = 60.0, java: str | None = None, jar: Path = ZOOKEEPER_JAR
+        self, nodes: int = 1, *, tick_ms: int = 500, max_session_timeout_s: float = 60.0, java: str | None = None, jar: Path = ZOOKEEPER_JAR,
+        client_port: int = 0,
     ) -> None:
         if nodes < 1:
             raise ValueError("an ensemble needs at least one node")
+        if client_port and nodes != 1:
+            raise ValueError("client_port is for a single node; an ensemble takes free ports")
+        self._client_port = client_port
         self.tick_ms = tick_ms
         self.max_session_timeout_s = max_session_timeout_s
         self.java = java or shutil.which("java") or ""
@@ -160,7 +165,7 @@ class EmbeddedZooKeeper:
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="aviary-zk-")
             root = Path(self._tmp.name)
-            self.nodes = [_Node(i + 1, root, _free_port(), _free_port(), _free_port()) for i in range(self._count)]
+            self.nodes = [_Node(i + 1, root, self._client_port or _free_port(), _free_port(), _free_port()) for i in range(self._count)]
         for i in range(len(self.nodes)):
             self._spawn(i)
         self.wait_serving(range(len(self.nodes)), timeout)

@@ -23,7 +23,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost  # noqa: E402
+from conftest import InProcessHost, free_port  # noqa: E402
 
 from framework import load_idl, locate_idl  # noqa: E402
 from framework.client import HttpClient, ThriftClient  # noqa: E402
@@ -279,8 +279,11 @@ def test_embedded_zookeeper_by_default_and_drain_steps(aviary_process) -> None:
     assert out.index("draining: left ZooKeeper") < out.index("stopping:") < out.index("zookeeper: embedded one stopped") < out.index("stopped")
 
 
-def test_unreachable_zookeeper_does_not_stop_serving() -> None:
-    with InProcessHost(lambda: [create()], zk="127.0.0.1:1", zk_session_timeout_s=1) as h:
+def test_unreachable_zookeeper_does_not_stop_serving_and_is_joined_when_it_comes(zk_env) -> None:
+    from framework.discovery.embedded import EmbeddedZooKeeper
+
+    port = free_port()
+    with InProcessHost(lambda: [create()], zk=f"127.0.0.1:{port}", env=zk_env, zk_session_timeout_s=2) as h:
         assert "unreachable; serving anyway" in h.out.getvalue()
         assert announcer_of(h).describe()["members"][0]["znode"] is None
 
@@ -289,6 +292,14 @@ def test_unreachable_zookeeper_does_not_stop_serving() -> None:
                 return await c.call("repeat", "up", 1)
 
         assert asyncio.run(call()) == "up"
+        with EmbeddedZooKeeper(client_port=port) as late:
+            watcher = KazooClient(hosts=late.hosts)
+            watcher.start(10)
+            try:
+                wait_until(lambda: len(members(watcher, f"/aviary/{zk_env}/echo")) == 1, 15, "announced once ZooKeeper came")
+            finally:
+                watcher.stop()
+                watcher.close()
 
 
 def test_http_client_and_declared_exceptions_through_discovery(zookeeper, zk_env) -> None:
