@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from typing import Any, Sequence
 
 from ..context import Context

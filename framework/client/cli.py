@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 import tempfile
 import urllib.request
 from dataclasses import replace
