@@ -344,3 +344,39 @@ def test_aviary_ls_and_call(zookeeper, zk_env) -> None:
         assert bad.returncode == 2 and "args.text" in bad.stderr
         nobody = aviary("ls", f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/nobody")
         assert nobody.returncode == 1 and "no members" in nobody.stdout
+
+
+def test_watches_keep_the_set_current_alive_only_malformed_ignored(zookeeper, zk_client, zk_env, caplog) -> None:
+    from framework.discovery.resolver import Address, resolve
+
+    path = f"/aviary/{zk_env}/other"
+
+    def member(port: int, status: str = "ALIVE") -> str:
+        data = serverset.encode(("10.0.0.1", port), {"http": ("10.0.0.1", port + 1)}, 0)
+        data = data.replace(b'"ALIVE"', f'"{status}"'.encode())
+        return zk_client.create(f"{path}/member_", data, sequence=True, makepath=True)
+
+    zk2 = resolve(f"zk2!{zookeeper.hosts}!{path}")
+    legacy = resolve(f"zk!{zookeeper.hosts}!{path}!http")
+    try:
+        assert zk2.wait_ready(10) and zk2.addresses == ()  # no such path yet: an empty set
+        alive = member(1000)
+        member(2000, "STOPPING")
+        with caplog.at_level("WARNING", "aviary.discovery"):
+            bad = zk_client.create(f"{path}/member_", b"{not json", sequence=True)
+            zk_client.create(f"{path}/not_a_member", b"{}")
+            member(3000)
+            wait_until(lambda: len(zk2.addresses) == 2, 10, "two ALIVE members")
+        assert set(zk2.addresses) == {Address("10.0.0.1", 1000), Address("10.0.0.1", 3000)}
+        assert bad in caplog.text  # the malformed member is named in one log line
+        wait_until(lambda: len(legacy.addresses) == 3, 10, "zk (legacy) does not filter on status")
+        assert Address("10.0.0.1", 2001) in legacy.addresses  # the http endpoint
+        zk_client.delete(alive)
+        wait_until(lambda: set(zk2.addresses) == {Address("10.0.0.1", 3000)}, 10, "a member leaving")
+        zk_client.delete(path, recursive=True)
+        wait_until(lambda: zk2.addresses == (), 10, "the path deleted")
+        member(4000)
+        wait_until(lambda: zk2.addresses == (Address("10.0.0.1", 4000),), 10, "the path created again")
+    finally:
+        zk2.close()
+        legacy.close()
