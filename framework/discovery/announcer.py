@@ -135,10 +135,8 @@ class Announcer:
         admin = _admin_endpoint(host)
         from .. import __version__
 
-        for name, eps in host.endpoints.items():
-            if name == "admin" or name not in {svc.name for svc in host.services}:
-                continue
-            svc = next(x for x in host.services if x.name == name)
+        for svc in host.services:
+            name, eps = svc.name, host.endpoints[svc.name]
             ports = {k: (advertised, p) for k, (_, p) in eps.ports.items() if k in ("thrift", "http")}
             if admin is not None:
                 ports["admin"] = (advertised, admin)
@@ -172,7 +170,8 @@ class Announcer:
         self._thread.start()
         wait = max(1.0, min(5.0, s.zk_session_timeout_s))
         if not await asyncio.to_thread(self._first.wait, wait):
-            host.say(f"zookeeper: {self.hosts} unreachable; serving anyway, announcing as soon as it answers")
+            why = self._last_error or f"{self.hosts} unreachable"
+            host.say(f"zookeeper: not announced yet ({why}); serving anyway, announcing as soon as it answers")
 
     async def drain(self, host: Host) -> bool:
         self._draining = True
@@ -238,6 +237,9 @@ class Announcer:
             except KazooException as e:
                 self._last_error = f"{type(e).__name__}: {e}"
                 log.warning("announcing failed (%s); trying again", self._last_error)
+            except Exception as e:  # noqa: BLE001 - the thread must live on to announce later
+                self._last_error = f"{type(e).__name__}: {e}"
+                log.exception("announcing failed; trying again")
 
     def _ensure_all(self, client: KazooClient) -> None:
         session = client.client_id[0] if client.client_id else None

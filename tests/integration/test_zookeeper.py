@@ -282,7 +282,7 @@ def test_unreachable_zookeeper_does_not_stop_serving_and_is_joined_when_it_comes
 
     port = free_port()
     with InProcessHost(lambda: [create()], zk=f"127.0.0.1:{port}", env=zk_env, zk_session_timeout_s=2) as h:
-        assert "unreachable; serving anyway" in h.out.getvalue()
+        assert re.search(r"not announced yet \(127\.0\.0\.1:\d+ unreachable\); serving anyway", h.out.getvalue()), h.out.getvalue()
         assert announcer_of(h).describe()["members"][0]["znode"] is None
 
         async def call() -> Any:
@@ -380,3 +380,19 @@ def test_watches_keep_the_set_current_alive_only_malformed_ignored(zookeeper, zk
     finally:
         zk2.close()
         legacy.close()
+
+
+def test_a_path_it_may_not_write_is_reported_and_the_service_still_serves(zookeeper, zk_client, zk_env) -> None:
+    from kazoo.security import make_acl, make_digest_acl
+
+    locked = f"/locked-{zk_env}"
+    zk_client.create(locked, b"", acl=[make_digest_acl("owner", "pw", all=True), make_acl("world", "anyone", read=True)])
+    with InProcessHost(lambda: [create()], zk=zookeeper.hosts, env=zk_env, zk_session_timeout_s=1, **{"services.echo.announce_path": f"{locked}/echo"}) as h:
+        assert re.search(r"not announced yet \(NoAuthError", h.out.getvalue()), h.out.getvalue()
+        assert "NoAuthError" in announcer_of(h).describe()["last_error"]
+
+        async def call() -> Any:
+            async with ThriftClient("echo.thrift", "inet!%s:%d" % h.addr("echo")) as c:
+                return await c.call("repeat", "ok", 1)
+
+        assert asyncio.run(call()) == "ok"
