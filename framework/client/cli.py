@@ -108,10 +108,10 @@ def _idl_for(args: argparse.Namespace, r: Resolution) -> Path:
     if not http:
         raise AviaryError("cannot tell which IDL to use: give --idl FILE (the members announce no IDL and no http endpoint)")
     host, port = http[0]
-    return _fetch_idl(f"http://{host}:{port}/idl")
+    return _fetch_idl(f"http://{host}:{port}/idl", (meta or {}).get("idl_file", "service.thrift"))
 
 
-def _fetch_idl(url: str) -> Path:
+def _fetch_idl(url: str, main_name: str) -> Path:
     """Download a member's IDL (and the files it includes) into a temporary directory."""
     tmp = Path(tempfile.mkdtemp(prefix="aviary-idl-"))
     pending, main = [None], None
@@ -130,7 +130,7 @@ def _fetch_idl(url: str) -> Path:
             m = re.search(r"^\s*service\s+\w+", text, re.M)
             if m is None:
                 raise AviaryError(f"{url} did not return a Thrift IDL (give --idl FILE)")
-            name = "service.thrift"
+            name = Path(main_name).name
             main = tmp / name
         (tmp / name).write_text(text, encoding="utf-8")
         pending += re.findall(r'^\s*include\s+"([^"]+)"', text, re.M)

@@ -396,3 +396,20 @@ def test_a_path_it_may_not_write_is_reported_and_the_service_still_serves(zookee
                 return await c.call("repeat", "ok", 1)
 
         assert asyncio.run(call()) == "ok"
+
+
+def test_aviary_call_fetches_an_idl_it_does_not_have_from_a_member(zookeeper, zk_env) -> None:
+    from probe import create as create_probe
+
+    exe = str(Path(sys.executable).parent / "aviary")
+    with InProcessHost(lambda: [create_probe()], zk=zookeeper.hosts, env=zk_env):
+        dest = f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/probe"
+        # probe.thrift is not installed and includes shared.thrift: both come from the member's /idl
+        done = subprocess.run([exe, "call", dest, "pair", '{"p": {"key": "k", "value": 7}}'], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        with_idl = subprocess.run(
+            [exe, "call", "--http", "--idl", str(Path(__file__).resolve().parent.parent / "idl" / "probe.thrift"), dest, "slow", '{"ms": 1}'],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert (with_idl.returncode, with_idl.stdout.strip()) == (0, "1"), with_idl.stderr
+    assert json.loads(done.stdout)["key"] == "k"
