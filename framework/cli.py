@@ -3,6 +3,8 @@
     aviary run SERVICE… [--config FILE] [--zk HOSTS|embedded|none] [--env NAME]
                         [--thrift-port N] [--http-port N] [--admin-port N] [--workers N]
                         [--set SERVICE.SETTING=VALUE]…
+    aviary ls DEST [--json]                       (see framework.client.cli)
+    aviary call DEST METHOD '{"arg": …}' [--http] [--idl FILE]
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("services", nargs="+", metavar="SERVICE")
     _run_flags(run)
     run.set_defaults(fn=_cmd_run)
+    from .client.cli import add_commands
+
+    add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

@@ -169,6 +169,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
 SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
+    Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
 )
 
 

@@ -300,4 +300,20 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     filters the settings ask for. Tests build theirs the same way."""
     extensions: list[Extension] = []
     filters: list[Filter] = []
+    extensions += _discovery_extensions(settings)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
+
+
+def _discovery_extensions(settings: Settings) -> list[Extension]:
+    """ZooKeeper: none with ``zk = "none"``; with ``zk = "embedded"`` a real ZooKeeper started
+    first (so stopped last) and the announcer; otherwise the announcer for the given hosts."""
+    if settings.zk == "none":
+        return []
+    from .discovery.announcer import Announcer
+
+    if settings.zk == "embedded":
+        from .discovery.embedded import EmbeddedExtension
+
+        embedded = EmbeddedExtension()
+        return [embedded, Announcer(settings, lambda: embedded.hosts)]
+    return [Announcer(settings, settings.zk)]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from zk_fixtures import zk_client, zk_ensemble, zk_env, zookeeper  # noqa: F401 - fixtures for every test
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

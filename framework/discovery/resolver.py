@@ -1,0 +1,164 @@
+"""Resolution: a destination name turned into a live set of addresses.
+
+`resolve("zk2!zk1:2181!/aviary/prod/echo")` returns a `Resolution` whose `addresses` is always
+the current set: a ZooKeeper watch on the serverset path fires on every join and leave, each
+new member's JSON is read once, and the set is replaced in one assignment (readers on any thread
+see the old set or the new one, never half of either). zk2 counts only ALIVE members; a member
+whose JSON is malformed is ignored with one log line (see `serverset.parse`). While ZooKeeper
+is unreachable the last known set stays, as Finagle keeps it; watches are set again when the
+session comes back (kazoo's recipes do that after an expiry too).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, NamedTuple
+
+from kazoo.client import KazooClient
+from kazoo.exceptions import NoNodeError
+from kazoo.recipe.watchers import ChildrenWatch, DataWatch
+from kazoo.retry import KazooRetry
+
+from . import names, serverset
+
+__all__ = ["Address", "Resolution", "resolve"]
+
+log = logging.getLogger("aviary.discovery")
+
+
+class Address(NamedTuple):
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+Listener = Callable[[tuple[Address, ...]], None]
+
+
+class _ServerSetWatch:
+    """The members of one serverset path on one ZooKeeper cluster."""
+
+    def __init__(self, hosts: str, path: str, on_change: Callable[[], None], session_timeout_s: float) -> None:
+        self.hosts = hosts
+        self.path = path
+        self.members: dict[str, serverset.Member] = {}
+        self.ready = threading.Event()
+        self._on_change = on_change
+        self._cache: dict[str, serverset.Member | None] = {}
+        self._children: ChildrenWatch | None = None
+        self._lock = threading.Lock()
+        logging.getLogger("kazoo.client").setLevel(max(logging.WARNING, logging.getLogger().level))
+        self.client = KazooClient(hosts=hosts, timeout=session_timeout_s, connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=1.0), read_only=True)
+        self._exists: DataWatch | None = None
+
+    def start(self) -> None:
+        self.client.start_async()
+        self._exists = DataWatch(self.client, self.path, self._on_node)
+
+    def _on_node(self, data: bytes | None, stat: object | None) -> None:
+        with self._lock:
+            if stat is None:  # no such path (yet): nothing is announced there
+                self._children = None
+                self._publish({})
+                return
+            if self._children is None:
+                self._children = ChildrenWatch(self.client, self.path, self._on_children)
+
+    def _on_children(self, children: list[str]) -> None:
+        found: dict[str, serverset.Member] = {}
+        for child in children:
+            if not child.startswith(serverset.MEMBER_PREFIX):
+                continue
+            if child not in self._cache:
+                path = f"{self.path}/{child}"
+                try:
+                    data, _ = self.client.get(path)
+                except NoNodeError:
+                    continue
+                self._cache[child] = serverset.parse(data, path)  # None: malformed, logged once
+            member = self._cache[child]
+            if member is not None:
+                found[child] = member
+        for gone in set(self._cache) - set(children):
+            del self._cache[gone]
+        self._publish(found)
+
+    def _publish(self, members: dict[str, serverset.Member]) -> None:
+        self.members = members
+        self.ready.set()
+        self._on_change()
+
+    def close(self) -> None:
+        try:
+            self.client.stop()
+            self.client.close()
+        except Exception:  # noqa: BLE001 - closing anyway
+            log.debug("closing a discovery client failed", exc_info=True)
+
+
+class Resolution:
+    """The live address set of one destination. `addresses` is always current; `listen` to be
+    told of changes (called on a ZooKeeper thread: hand work to your loop)."""
+
+    def __init__(self, name: names.Name, session_timeout_s: float = 10.0) -> None:
+        self.name = name
+        self.addresses: tuple[Address, ...] = ()
+        self.members: tuple[serverset.Member, ...] = ()
+        self._listeners: list[Listener] = []
+        self._watches: list[_ServerSetWatch] = []
+        if name.scheme == "inet":
+            self.addresses = tuple(Address(h, p) for h, p in name.addresses)
+            return
+        self._watches = [_ServerSetWatch(hosts, name.path, self._changed, session_timeout_s) for hosts in name.clusters]
+        for w in self._watches:  # after the list exists: the first answer may come at once
+            w.start()
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(self._watches)
+
+    def _changed(self) -> None:
+        alive_only = self.name.scheme == "zk2"
+        members: list[serverset.Member] = []
+        addresses: dict[Address, None] = {}  # ordered, identical host:port merged
+        for w in self._watches:
+            for m in w.members.values():
+                if alive_only and not m.alive:
+                    continue
+                members.append(m)
+                ep = m.endpoint(self.name.endpoint)
+                if ep is not None:
+                    addresses[Address(*ep)] = None
+        self.members = tuple(members)
+        new = tuple(addresses)
+        if new != self.addresses:
+            self.addresses = new
+            for fn in list(self._listeners):
+                try:
+                    fn(new)
+                except Exception:  # noqa: BLE001 - one listener's bug must not stop the others
+                    log.exception("a discovery listener failed")
+
+    def listen(self, fn: Listener) -> None:
+        self._listeners.append(fn)
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until every cluster has answered once (True), or `timeout` passed (False)."""
+        return all(w.ready.wait(timeout) for w in self._watches)
+
+    def close(self) -> None:
+        self._listeners.clear()
+        for w in self._watches:
+            w.close()
+        self._watches.clear()
+
+    def __repr__(self) -> str:
+        return f"Resolution({self.name}, {len(self.addresses)} addresses)"
+
+
+def resolve(dest: str | names.Name, session_timeout_s: float = 10.0) -> Resolution:
+    """Start resolving `dest` (a destination string or a parsed `names.Name`)."""
+    return Resolution(names.parse(dest) if isinstance(dest, str) else dest, session_timeout_s)
