@@ -54,7 +54,7 @@ def accept_upgrade(session: PlainSession, msg: bytes, p: int, seqid: int) -> boo
     session._send(out)
     session.context_from_header = read_request_header
     session.response_header = RESPONSE_HEADER
-    session.protocol = session.protocol.rsplit("/", 1)[0] + "/ttwitter"
+    session.protocol += "/ttwitter"
     return True
 
 
