@@ -325,14 +325,17 @@ class TracingFilter:
     def __init__(self, sample_rate: float = 0.001, sink: SpanExporter | None = None) -> None:
         self.sample_rate = sample_rate
         self.sink = sink
+        # Ids need to be unique, not secret: the Mersenne Twister is ~10x cheaper than urandom.
         self._random = random.random
+        self._bits = random.getrandbits
 
     async def __call__(self, call: Call, next: Handler) -> Any:
         ctx = call.context
         trace = ctx.trace
         if trace is None:
-            trace = ctx.trace = TraceId.new_root()
-        if trace.sampled is None:
+            tid = self._bits(63) or 1
+            trace = ctx.trace = TraceId(tid, tid, None, self._random() < self.sample_rate)
+        elif trace.sampled is None:
             trace.sampled = self._random() < self.sample_rate
         if not trace.sampled or self.sink is None:
             return await next(call)

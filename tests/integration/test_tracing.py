@@ -5,13 +5,11 @@ Zipkin HTTP collector and a Scribe server, each a real server started by the tes
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,7 +27,7 @@ from framework.thrift.ttwitter import encode_request_header
 from framework.tracing import b3_headers, deadline_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost, free_port  # noqa: E402
+from conftest import InProcessHost, ZipkinCollector, free_port  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 UPGRADE = "__can__finagle__trace__v3__"
@@ -234,20 +232,6 @@ def test_every_log_line_of_a_call_carries_its_trace_id(host: InProcessHost) -> N
 # -- span export -----------------------------------------------------------------------------
 
 
-class _Collector(BaseHTTPRequestHandler):
-    received: list[Any] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((self.path, self.headers["Content-Type"], json.loads(body)))
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 SCRIBE_IDL = """
 enum ResultCode { OK = 0, TRY_LATER = 1 }
 struct LogEntry { 1: string category, 2: string message }
@@ -266,7 +250,7 @@ struct Span {
 """
 
 
-def test_sampled_spans_reach_zipkin_and_scribe(tmp_path: Path) -> None:
+def test_sampled_spans_reach_zipkin_and_scribe(tmp_path: Path, zipkin_collector: ZipkinCollector) -> None:
     from thriftpy2.protocol import TBinaryProtocolFactory
     from thriftpy2.rpc import make_server
     from thriftpy2.transport import TFramedTransportFactory
@@ -286,23 +270,20 @@ def test_sampled_spans_reach_zipkin_and_scribe(tmp_path: Path) -> None:
     scribe_port = free_port()
     scribe = make_server(scribe_thrift.scribe, Scribe(), "127.0.0.1", scribe_port, trans_factory=TFramedTransportFactory(), proto_factory=TBinaryProtocolFactory())
     threading.Thread(target=scribe.serve, daemon=True).start()
-    _Collector.received = []
-    zipkin = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
-    threading.Thread(target=zipkin.serve_forever, daemon=True).start()
+    zipkin = zipkin_collector
     try:
-        settings = {"zipkin_url": f"http://127.0.0.1:{zipkin.server_address[1]}/api/v2/spans", "trace_scribe": f"127.0.0.1:{scribe_port}"}
+        settings = {"zipkin_url": zipkin.url, "trace_scribe": f"127.0.0.1:{scribe_port}"}
         with InProcessHost(lambda: [create_probe()], trace_sample_rate=0, **settings) as h:
             sampled = TraceId(trace_id=0xC0FFEE, span_id=0xBEEF, parent_id=0xCAFE, sampled=True)
             httpx.post(h.url("probe", "/Probe/whoami"), headers=b3_headers(sampled))
             httpx.post(h.url("probe", "/Probe/whoami"), headers=b3_headers(TraceId(1, 2, sampled=False)))  # not sampled: no span
             deadline = time.monotonic() + 10
-            while (not _Collector.received or not logged) and time.monotonic() < deadline:
+            while (not zipkin.received or not logged) and time.monotonic() < deadline:
                 time.sleep(0.05)
     finally:
-        zipkin.shutdown()
         scribe.close()
-    spans = [s for _, _, batch in _Collector.received for s in batch]
-    assert _Collector.received[0][:2] == ("/api/v2/spans", "application/json")
+    spans = zipkin.spans()
+    assert zipkin.received[0][:2] == ("/api/v2/spans", "application/json")
     assert [(s["traceId"], s["id"], s["parentId"], s["kind"], s["name"]) for s in spans] == [
         (f"{0xC0FFEE:016x}", f"{0xBEEF:016x}", f"{0xCAFE:016x}", "SERVER", "whoami")
     ]
