@@ -30,7 +30,7 @@ import time
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
 from .context import Context, Deadline, TraceId, current
 from .errors import ConfigError, DeadlineExceeded
@@ -329,7 +329,9 @@ class TracingFilter:
         self._random = random.random
         self._bits = random.getrandbits
 
-    async def __call__(self, call: Call, next: Handler) -> Any:
+    def __call__(self, call: Call, next: Handler) -> Awaitable[Any]:
+        # A plain function, not a coroutine: an unsampled call (nearly all) passes straight on
+        # to `next` without a frame of this filter's own.
         ctx = call.context
         trace = ctx.trace
         if trace is None:
@@ -338,7 +340,11 @@ class TracingFilter:
         elif trace.sampled is None:
             trace.sampled = self._random() < self.sample_rate
         if not trace.sampled or self.sink is None:
-            return await next(call)
+            return next(call)
+        return self._recorded(call, next, trace)
+
+    async def _recorded(self, call: Call, next: Handler, trace: TraceId) -> Any:
+        ctx = call.context
         start_ns = time.time_ns()
         t0 = time.perf_counter_ns()
         error = None
@@ -353,24 +359,29 @@ class TracingFilter:
                 tags["clnt/finagle.label"] = ctx.client_id
             if error:
                 tags["error"] = error
+            assert self.sink is not None
             self.sink.record(Span(trace, call.method.name, call.service.name, start_ns // 1000, (time.perf_counter_ns() - t0) // 1000, ctx.peer, tags))
 
     def __repr__(self) -> str:
         return f"TracingFilter(sample_rate={self.sample_rate})"
 
 
-async def _deadline_check(call: Call, next: Handler) -> Any:
-    deadline = call.context.deadline
-    if deadline is not None and deadline.expired:
-        late_ms = -deadline.remaining() * 1000
-        raise DeadlineExceeded(f"{call.service.name}.{call.method.name}: the caller's deadline passed {late_ms:.0f} ms before the call started; not run")
-    return await next(call)
+async def _fail(error: BaseException) -> Any:
+    raise error
 
 
 class DeadlineFilter:
-    """Fails a call whose deadline has already passed, without running the handler."""
+    """Fails a call whose deadline has already passed, without running the handler.
 
-    __call__ = staticmethod(_deadline_check)
+    A plain function returning `next(call)`: a call with time left costs no extra frame."""
+
+    def __call__(self, call: Call, next: Handler) -> Awaitable[Any]:
+        deadline = call.context.deadline
+        if deadline is not None and deadline.expired:
+            late_ms = -deadline.remaining() * 1000
+            what = f"{call.service.name}.{call.method.name}"
+            return _fail(DeadlineExceeded(f"{what}: the caller's deadline passed {late_ms:.0f} ms before the call started; not run"))
+        return next(call)
 
     def __repr__(self) -> str:
         return "DeadlineFilter"

@@ -112,6 +112,8 @@ class AdminApp:
                 "start_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)) if started else None,
                 "uptime": int((time.time() - started) * 1000) if started else 0,
                 "services": [s.name for s in self.host.services],
+                "telemetry": self.stats is not None,
+                "tracing": next((e.status() for e in self.host.extensions if e.name == "tracing" and hasattr(e, "status")), None),
             }
         )
 
