@@ -70,6 +70,8 @@ class StatsFilter:
         return st
 
     async def __call__(self, call: Call, next: Handler) -> Any:
+        # The hot path of every call: one dict lookup, two clock reads, four counter bumps and
+        # one histogram add.
         key = (call.service.name, call.context.transport, call.method.name)
         st = self._stats.get(key)
         if st is None:

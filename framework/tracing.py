@@ -326,8 +326,10 @@ class TracingFilter:
         self.sample_rate = sample_rate
         self.sink = sink
         # Ids need to be unique, not secret: the Mersenne Twister is ~10x cheaper than urandom.
-        self._random = random.random
         self._bits = random.getrandbits
+        # As Finagle does, the decision is a function of the trace id (the low 63 bits, which
+        # are uniformly random), so every Aviary on a trace decides the same way.
+        self._threshold = int(sample_rate * (1 << 63))
 
     def __call__(self, call: Call, next: Handler) -> Awaitable[Any]:
         # A plain function, not a coroutine: an unsampled call (nearly all) passes straight on
@@ -336,9 +338,9 @@ class TracingFilter:
         trace = ctx.trace
         if trace is None:
             tid = self._bits(63) or 1
-            trace = ctx.trace = TraceId(tid, tid, None, self._random() < self.sample_rate)
+            trace = ctx.trace = TraceId(tid, tid, None, tid < self._threshold)
         elif trace.sampled is None:
-            trace.sampled = self._random() < self.sample_rate
+            trace.sampled = (trace.trace_id & 0x7FFF_FFFF_FFFF_FFFF) < self._threshold
         if not trace.sampled or self.sink is None:
             return next(call)
         return self._recorded(call, next, trace)
