@@ -89,7 +89,7 @@ def test_per_method_metrics_look_the_same_for_both_transports(host: InProcessHos
     for suffix in HISTOGRAM_SUFFIXES:
         assert f"srv/probe/thrift/slow/request_latency_ms.{suffix}" in m
     lat = {s: m[f"srv/probe/thrift/slow/request_latency_ms.{s}"] for s in HISTOGRAM_SUFFIXES}
-    assert lat["count"] == 3 and lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"] and lat["max"] >= 2
+    assert lat["count"] == 3 and lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"] and lat["sum"] > 0
     assert m["srv/probe/thrift/connects"] >= 1  # the names that existed before stay
 
 
