@@ -152,3 +152,50 @@ def test_admin_port_in_use_is_a_clear_error(host: InProcessHost) -> None:
     with pytest.raises(ConfigError, match="admin_port: port .* already in use"):
         asyncio.run(start())
 
+
+
+class _DescribedExtension:
+    """An extension with `describe()`, as the ZooKeeper announcer has: what /admin/announcer lists."""
+
+    name = "announcer"
+
+    async def start(self, host) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    async def drain(self, host) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    async def stop(self, host) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def describe(self) -> dict[str, object]:
+        return {"zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+
+
+def test_announcer_lists_what_each_announcer_describes() -> None:
+    import asyncio
+
+    from framework import config
+    from framework.admin import AdminServer
+    from framework.host import Host
+    from services.echo import create as create_echo
+
+    settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none"})
+
+    async def run() -> tuple[dict, dict]:  # type: ignore[type-arg]
+        import io
+
+        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(), AdminServer()], out=io.StringIO())
+        await host.start()
+        try:
+            h, p = host.endpoints["admin"].ports["http"]
+            async with httpx.AsyncClient(base_url=f"http://{h}:{p}") as client:
+                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json()
+        finally:
+            await host.stop()
+
+    announcer, dashboard = asyncio.run(run())
+    assert announcer["announced"] is True
+    assert announcer["announcers"] == [{"extension": "announcer", "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}]
+    assert dashboard["announcers"] == announcer["announcers"]
+    assert dashboard["telemetry"] is False  # a Host built without assemble() has no StatsFilter
