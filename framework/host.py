@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, TextIO
 
@@ -234,8 +235,6 @@ class Host:
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
-        import time
-
         self.started_at = time.time()
         for ext in self.extensions:
             await ext.start(self)
