@@ -87,6 +87,13 @@ def number(v: Any) -> float:
     return f
 
 
+def fraction(v: Any) -> float:
+    f = number(v)
+    if f > 1:
+        raise ValueError(f"expected a number from 0 to 1, got {f:g}")
+    return f
+
+
 def boolean(v: Any) -> bool:
     if isinstance(v, bool):
         return v
@@ -164,6 +171,10 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
+    Setting("telemetry", True, boolean, "per-method metrics and tracing on every call (off only to measure what they cost)"),
+    Setting("trace_sample_rate", 0.001, fraction, "share of calls whose caller left sampling undecided that are traced (0 to 1)"),
+    Setting("zipkin_url", "", text, "send sampled spans as Zipkin JSON v2 to this URL, e.g. http://zipkin:9411/api/v2/spans"),
+    Setting("trace_scribe", "", text, "send sampled spans to this Scribe host:port in category 'zipkin', as Finagle does"),
 )
 
 SERVICE_SETTINGS: tuple[Setting, ...] = (

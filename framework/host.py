@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, TextIO
 
@@ -46,7 +47,11 @@ def configure_logging(level: str = "info") -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_aviary", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        from .tracing import TraceLogFilter
+
+        # %(trace)s: " trace=<id>" on every line logged inside a call, so a call's lines can be found
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s%(trace)s: %(message)s"))
+        handler.addFilter(TraceLogFilter())
         handler._aviary = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
@@ -163,6 +168,9 @@ class Host:
         self.running: list[_Running] = []
         self._started: list[Extension] = []
         self._stopping = False
+        self._stop_requested = asyncio.Event()
+        self._in_run = False
+        self.started_at = 0.0  # time.time() once every port listens
 
     # -- output ------------------------------------------------------------------------------------
     def say(self, line: str) -> None:
@@ -227,11 +235,22 @@ class Host:
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
+        self.started_at = time.time()
         for ext in self.extensions:
             await ext.start(self)
             self._started.append(ext)
         for eps in self.endpoints.values():
             self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
+
+    def request_stop(self, why: str = "stop requested") -> None:
+        """Shut down as SIGTERM does (drain, finish calls, exit 0), from anywhere on the loop:
+        the admin port's ``/quitquitquit`` calls this."""
+        if self._stopping or self._stop_requested.is_set():
+            return
+        self.say(f"{why}: shutting down")
+        self._stop_requested.set()
+        if not self._in_run:  # a host driven without run() (tests): stop it directly
+            asyncio.get_running_loop().create_task(self.stop())
 
     async def stop(self) -> None:
         if self._stopping:
@@ -271,7 +290,8 @@ class Host:
     async def run(self) -> int:
         """Start, wait for SIGTERM/SIGINT, stop. Returns the exit status."""
         loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
+        stop = self._stop_requested
+        self._in_run = True
         signals = 0
 
         def on_signal(sig: int) -> None:
@@ -300,13 +320,26 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     filters the settings ask for. Tests build theirs the same way."""
     extensions: list[Extension] = []
     filters: list[Filter] = []
+    from .admin import AdminServer
+    from .tracing import DeadlineFilter, SpanExporter, TracingFilter
+
+    if settings.telemetry:
+        from .stats import StatsFilter
+
+        exporter = SpanExporter(settings.zipkin_url, settings.trace_scribe) if (settings.zipkin_url or settings.trace_scribe) else None
+        if exporter is not None:
+            extensions.append(exporter)
+        filters += [StatsFilter(), TracingFilter(settings.trace_sample_rate, exporter)]
+    filters.append(DeadlineFilter())
+    extensions.append(AdminServer())
+    # Discovery last: the admin port (health, metrics) is up before the member appears.
     extensions += _discovery_extensions(settings)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
 
 
 def _discovery_extensions(settings: Settings) -> list[Extension]:
     """ZooKeeper: none with ``zk = "none"``; with ``zk = "embedded"`` a real ZooKeeper started
-    first (so stopped last) and the announcer; otherwise the announcer for the given hosts."""
+    before the announcer (so stopped after it) and the announcer; otherwise the announcer for the given hosts."""
     if settings.zk == "none":
         return []
     from .discovery.announcer import Announcer

@@ -247,3 +247,54 @@ def require_tool(name: str, package: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed: `make test` installs it (Debian package {package})", pytrace=False)
     return path
+
+
+class ZipkinCollector:
+    """A real HTTP server recording what span exporters POST to it (Zipkin's /api/v2/spans)."""
+
+    def __init__(self) -> None:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []  # (path, content type, parsed JSON body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/spans"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def spans(self) -> list[Any]:
+        return [s for _, _, batch in self.received for s in batch]
+
+    def wait(self, count: int, timeout: float = 10) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.spans()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.spans()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def zipkin_collector() -> Iterator[ZipkinCollector]:
+    c = ZipkinCollector()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def make_host() -> type[InProcessHost]:
+    """`InProcessHost` for test directories whose own conftest shadows this module's name."""
+    return InProcessHost

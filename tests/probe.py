@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ class ProbeHandler:
         return {"none": None, "int": 5, "bytes": b"\xff"}.get(how, object())
 
     def whoami(self) -> dict[str, str]:
+        logging.getLogger("aviary.probe").warning("whoami called")  # a log line inside the call
         call = current()
         assert call is not None
         ctx = call.context
@@ -71,6 +73,10 @@ class ProbeHandler:
             "thread": threading.current_thread().name,
             "trace": ctx.trace.trace_hex if ctx.trace else "",
             "client": ctx.client_id or "",
+            "span": f"{ctx.trace.span_id:016x}" if ctx.trace else "",
+            "parent": f"{ctx.trace.parent_id:016x}" if ctx.trace and ctx.trace.parent_id is not None else "",
+            "sampled": str(ctx.trace.sampled) if ctx.trace else "",
+            "deadline": str(ctx.deadline.deadline_ns) if ctx.deadline else "",
         }
 
     async def count(self, tree: Any) -> int:

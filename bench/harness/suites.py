@@ -83,4 +83,19 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
             Target("Aviary Thrift CPU/req ÷ thriftpy2 threaded", "cpu_us_per_req", "aviary", "thriftpy2-threaded", "<=", 1.0),
         ),
     )
-    return {s.name: s for s in (rest, thrift)}
+    # Telemetry on (the default: per-method metrics, trace ids, sampling, log trace ids)
+    # against the same server with it switched off: what metrics and tracing cost.
+    bare = [*aviary, "--set", "telemetry=false"]
+    telemetry = tuple(
+        Suite(
+            f"telemetry-{kind}",
+            kind,
+            (
+                ServerSpec("aviary", f"Aviary {kind}, metrics+tracing on", aviary, kind),
+                ServerSpec("aviary-bare", f"Aviary {kind}, metrics+tracing off", bare, kind),
+            ),
+            (Target(f"Aviary {kind} req/s, metrics+tracing on ÷ off", "rps", "aviary", "aviary-bare", ">=", 0.95),),
+        )
+        for kind in ("http", "thrift")
+    )
+    return {s.name: s for s in (rest, thrift, *telemetry)}

@@ -56,12 +56,23 @@ Sniffer = Callable[[bytes], "Callable[[Connection], Session] | None"]
 class ServerOptions:
     """Per-server limits (all from settings; these are the defaults)."""
 
-    __slots__ = ("max_frame_bytes", "stall_timeout_s", "sniffers", "extra_filters")
+    __slots__ = ("max_frame_bytes", "stall_timeout_s", "sniffers", "extra_filters", "upgrade")
 
-    def __init__(self, max_frame_bytes: int = 16 << 20, stall_timeout_s: float = 30.0, sniffers: tuple[Sniffer, ...] = ()):
+    def __init__(
+        self,
+        max_frame_bytes: int = 16 << 20,
+        stall_timeout_s: float = 30.0,
+        sniffers: tuple[Sniffer, ...] = (),
+        upgrade: Callable[[PlainSession, bytes, int, int], bool] | None | bool = True,
+    ):
         self.max_frame_bytes = max_frame_bytes
         self.stall_timeout_s = stall_timeout_s
         self.sniffers = sniffers
+        if upgrade is True:  # Finagle's TTwitter upgrade: plain clients are unaffected
+            from .ttwitter import accept_upgrade
+
+            upgrade = accept_upgrade
+        self.upgrade = upgrade or None
 
 
 class ThriftServer:
@@ -361,7 +372,7 @@ class PlainSession(Session):
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
         self.pending: tuple[Method, int, Any] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
-        self.upgrade: Callable[[PlainSession, bytes, int, int], bool] | None = None
+        self.upgrade: Callable[[PlainSession, bytes, int, int], bool] | None = conn.server.options.upgrade
         self.context_from_header: Callable[[bytes, int, Context], int] | None = None
         self.response_header: bytes = b""
 

@@ -95,7 +95,8 @@ def echo_java_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     sources = sorted(str(p) for p in gen.rglob("*.java"))
     assert sources, "thrift --gen java produced no sources"
     jars = ":".join(str(j) for j in JARS)
-    _run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", jars, *sources, str(JAVA_SOURCE)], "javac")
+    clients = sorted(str(p) for p in JAVA_SOURCE.parent.glob("*.java"))  # EchoInterop, TTwitterInterop
+    _run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", jars, *sources, *clients], "javac")
     return JavaClient(java, f"{classes}:{jars}")
 
 

@@ -1,0 +1,220 @@
+"""The admin port's routes (TwitterServer's names and answers, see the interop spec §5).
+
+* ``/admin/ping`` -> ``pong``; ``/health`` -> ``OK``
+* ``/admin/server_info``, ``/admin/registry.json`` (config, IDLs, endpoints),
+  ``/admin/announcer`` (what the announcers say: where, ZooKeeper session state)
+* ``/admin/metrics.json`` (Finagle's flat map), ``/metrics`` (Prometheus text)
+* ``POST /quitquitquit`` (graceful drain, as SIGTERM), ``POST /abortabortabort`` (exit now)
+* ``/admin`` (the dashboard) and ``/admin/dashboard.json`` (what it draws)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import sys
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..metrics import percentiles, registry
+from ..rest.codec import dumps
+from ..stats import StatsFilter
+from . import prometheus
+from .dashboard import PAGE
+
+if TYPE_CHECKING:
+    from ..host import Host
+
+__all__ = ["AdminApp"]
+
+log = logging.getLogger("aviary.admin")
+
+_SECRET_SETTINGS = ("zk_digest",)
+_HISTORY = 120  # dashboard points kept per method (one a second: two minutes)
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(dumps(body), status, media_type="application/json")
+
+
+class AdminApp:
+    """The admin ASGI app of one host, and the sampler behind the dashboard's charts."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.stats = next((f for f in host.filters if isinstance(f, StatsFilter)), None)
+        self.series: dict[str, deque[list[float]]] = {}
+        self._last: dict[str, tuple[int, int, list[int]]] = {}
+        self._sampler: asyncio.Task[None] | None = None
+        self.asgi = Starlette(routes=self.routes())
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/admin/ping", self.ping),
+            Route("/health", self.health),
+            Route("/admin/server_info", self.server_info),
+            Route("/admin/registry.json", self.registry_json),
+            Route("/admin/announcer", self.announcer),
+            Route("/admin/metrics.json", self.metrics_json),
+            Route("/metrics", self.metrics_text),
+            Route("/quitquitquit", self.quit, methods=["POST"]),
+            Route("/abortabortabort", self.abort, methods=["POST"]),
+            Route("/admin", self.dashboard),
+            Route("/admin/", self.dashboard),
+            Route("/admin/dashboard.json", self.dashboard_json),
+        ]
+
+    # -- health and lifecycle ------------------------------------------------------------------
+    async def ping(self, _: Request) -> Response:
+        return PlainTextResponse("pong")
+
+    async def health(self, _: Request) -> Response:
+        return PlainTextResponse("OK\n")
+
+    async def quit(self, request: Request) -> Response:
+        # Answer first, then stop on the next turn: the caller gets its "quitting".
+        asyncio.get_running_loop().call_soon(self.host.request_stop, "/quitquitquit")
+        return PlainTextResponse("quitting\n")
+
+    async def abort(self, _: Request) -> Response:
+        self.host.say("/abortabortabort: exiting now")
+        asyncio.get_running_loop().call_later(0.05, os._exit, 1)
+        return PlainTextResponse("aborting\n")
+
+    # -- what the process is -------------------------------------------------------------------
+    def _endpoints(self) -> dict[str, dict[str, str]]:
+        return {name: {k: f"{h}:{p}" for k, (h, p) in eps.ports.items()} for name, eps in self.host.endpoints.items()}
+
+    async def server_info(self, _: Request) -> Response:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version("aviary")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            ver = "unknown"
+        started = self.host.started_at
+        return _json(
+            {
+                "name": "aviary",
+                "version": ver,
+                "build": ver,
+                "python": platform.python_version(),
+                "pid": os.getpid(),
+                "argv": sys.argv,
+                "start_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)) if started else None,
+                "uptime": int((time.time() - started) * 1000) if started else 0,
+                "services": [s.name for s in self.host.services],
+                "telemetry": self.stats is not None,
+                "tracing": next((e.status() for e in self.host.extensions if e.name == "tracing" and hasattr(e, "status")), None),
+            }
+        )
+
+    async def registry_json(self, _: Request) -> Response:
+        config = self.host.settings.as_dict()
+        for key in _SECRET_SETTINGS:
+            if config.get(key):
+                config[key] = "<redacted>"
+        idls = {s.name: {"service": s.definition.name, "file": s.idl.path.name, "sources": s.idl.sources()} for s in self.host.services}
+        return _json({"registry": {"config": config, "idls": idls, "endpoints": self._endpoints()}})
+
+    def _announcers(self) -> list[dict[str, Any]]:
+        out = []
+        for ext in self.host.extensions:
+            describe = getattr(ext, "describe", None)
+            if callable(describe):
+                try:
+                    out.append({"extension": ext.name, **describe()})
+                except Exception as e:  # noqa: BLE001 - the admin page must render regardless
+                    out.append({"extension": ext.name, "error": f"{type(e).__name__}: {e}"})
+        return out
+
+    async def announcer(self, _: Request) -> Response:
+        announcers = self._announcers()
+        if not announcers:
+            return _json({"announced": False, "message": f"not announced: no announcer runs (zk = {self.host.settings.zk!r})", "announcers": []})
+        return _json({"announced": True, "announcers": announcers})
+
+    # -- metrics -------------------------------------------------------------------------------
+    async def metrics_json(self, request: Request) -> Response:
+        flat = registry.flat()
+        if request.query_params.get("pretty") == "true":
+            import json
+
+            return Response(json.dumps(flat, indent=2), media_type="application/json")
+        return _json(flat)
+
+    async def metrics_text(self, _: Request) -> Response:
+        return PlainTextResponse(prometheus.render(registry), media_type="text/plain; version=0.0.4")
+
+    # -- dashboard -----------------------------------------------------------------------------
+    async def dashboard(self, _: Request) -> Response:
+        return HTMLResponse(PAGE)
+
+    async def dashboard_json(self, _: Request) -> Response:
+        services = [
+            {
+                "name": s.name,
+                "idl": f"{s.idl.path.name} ({s.definition.name})",
+                "methods": list(s.methods),
+                "endpoints": self._endpoints().get(s.name, {}),
+            }
+            for s in self.host.services
+        ]
+        return _json(
+            {
+                "services": services,
+                "admin": self._endpoints().get("admin", {}),
+                "announcers": self._announcers(),
+                "zk": self.host.settings.zk,
+                "uptime_s": round(time.time() - self.host.started_at, 1) if self.host.started_at else 0,
+                "telemetry": self.stats is not None,
+                # [t, requests/s, errors/s, p50 ms, p99 ms] per "service/transport/method"
+                "series": {k: list(v) for k, v in self.series.items()},
+            }
+        )
+
+    def sampler_start(self, interval_s: float = 1.0) -> None:
+        if self.stats is not None:
+            self._sampler = asyncio.get_running_loop().create_task(self._sample_forever(interval_s))
+
+    def sampler_stop(self) -> None:
+        if self._sampler is not None:
+            self._sampler.cancel()
+
+    async def _sample_forever(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                self.sample(interval_s)
+            except Exception:  # pragma: no cover - a chart must never take the process down
+                log.exception("dashboard sampling failed")
+
+    def sample(self, interval_s: float) -> None:
+        """One point per method: rates since the last sample and latency over that window."""
+        assert self.stats is not None
+        now = round(time.time(), 3)
+        for (service, transport, method), st in list(self.stats._stats.items()):
+            key = f"{service}/{transport}/{method}"
+            counts = list(st.latency.counts)
+            requests, failures = st.requests.value, st.failures.value
+            last = self._last.get(key)
+            self._last[key] = (requests, failures, counts)
+            if last is None:
+                last = (0, 0, [0] * len(counts))
+            n = requests - last[0]
+            window = [a - b for a, b in zip(counts, last[2])]
+            total = sum(window)
+            p50, p99 = percentiles(window, total, (0.5, 0.99), st.latency.max) if total else (0.0, 0.0)
+            points = self.series.get(key)
+            if points is None:
+                points = self.series[key] = deque(maxlen=_HISTORY)
+            points.append([now, round(n / interval_s, 2), round((failures - last[1]) / interval_s, 2), round(p50, 3), round(p99, 3)])
+

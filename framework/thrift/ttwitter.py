@@ -1,0 +1,148 @@
+"""Finagle's TTwitter protocol on a plain Thrift port.
+
+A Finagle client opens each connection with a call to ``__can__finagle__trace__v3__``. A
+plain server answers UNKNOWN_METHOD and the client stays plain; Aviary answers with an empty
+REPLY, and from then on every request on that connection is a `RequestHeader` struct followed
+by the usual message, and every reply a `ResponseHeader` (Aviary sends the empty one, byte
+``00``, as Finagle does) followed by the usual reply. The header's trace ids, sampling, client
+id and contexts (Finagle's binary TraceContext, Deadline, Retries) fill the call's `Context`.
+
+`accept_upgrade` is the `PlainSession.upgrade` hook; `encode_request_header` is the client
+side, for `framework.client`.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..context import Context, Deadline, TraceId
+from ..errors import WireError
+from ..tracing import (
+    CLIENT_ID_CONTEXT_KEY,
+    DEADLINE_CONTEXT_KEY,
+    FLAG_DEBUG,
+    FLAG_SAMPLED,
+    FLAG_SAMPLING_KNOWN,
+    TRACE_CONTEXT_KEY,
+    deadline_context_bytes,
+    deadline_from_context,
+    trace_context_bytes,
+    trace_flags,
+    trace_from_context,
+)
+from .codec import REPLY
+from .rawbinary import T_STRUCT, Writer, read_struct, unsigned64
+
+if TYPE_CHECKING:
+    from .server import PlainSession
+
+__all__ = ["UPGRADE_METHOD", "accept_upgrade", "read_request_header", "encode_request_header", "RESPONSE_HEADER"]
+
+UPGRADE_METHOD = "__can__finagle__trace__v3__"
+RETRIES_CONTEXT_KEY = b"com.twitter.finagle.Retries"
+RESPONSE_HEADER = b"\x00"  # an empty ResponseHeader struct
+_MAGIC = UPGRADE_METHOD.encode()
+
+
+def accept_upgrade(session: PlainSession, msg: bytes, p: int, seqid: int) -> bool:
+    """`PlainSession.upgrade`: answer the probe and switch the connection to TTwitter."""
+    if session.context_from_header is not None or msg.find(_MAGIC, 0, p) < 0:
+        return False  # not the probe (or already upgraded): an ordinary unknown method
+    out = session._start(UPGRADE_METHOD, REPLY, seqid)
+    out.append(0)  # an empty UpgradeReply
+    session._send(out)
+    session.context_from_header = read_request_header
+    session.response_header = RESPONSE_HEADER
+    session.protocol += "/ttwitter"
+    return True
+
+
+def read_request_header(msg: bytes, p: int, ctx: Context) -> int:
+    """Read the RequestHeader at `p` into `ctx`; return where the message starts.
+
+    A strict binary message header (``80 01``) where the RequestHeader should be cannot be a
+    struct (0x80 is no field type): an upgraded client that sent no header this time. The
+    call is served without one rather than the connection failed."""
+    if msg[p : p + 2] == b"\x80\x01":
+        return p
+    fields, end = read_struct(msg, p)
+    trace = None
+    if 1 in fields and 2 in fields:
+        flags = fields.get(7, 0)
+        sampled: bool | None = None
+        if 5 in fields:
+            sampled = bool(fields[5])
+        elif flags & FLAG_SAMPLING_KNOWN:
+            sampled = bool(flags & FLAG_SAMPLED)
+        debug = bool(flags & FLAG_DEBUG)
+        parent = fields.get(3)
+        trace = TraceId(
+            unsigned64(fields[1]),
+            unsigned64(fields[2]),
+            unsigned64(parent) if parent is not None else None,
+            True if debug else sampled,
+            debug,
+            unsigned64(fields.get(11, 0)),
+        )
+    client = fields.get(6)
+    if isinstance(client, dict) and isinstance(client.get(1), bytes):
+        ctx.client_id = client[1].decode("utf-8", "replace")
+    for entry in fields.get(8, ()) or ():
+        if not isinstance(entry, dict):
+            raise WireError("RequestHeader.contexts holds a non-struct")
+        key, value = entry.get(1, b""), entry.get(2, b"")
+        if key == TRACE_CONTEXT_KEY:
+            trace = trace_from_context(value) or trace  # Finagle: the context wins over fields 1-7
+        elif key == DEADLINE_CONTEXT_KEY:
+            d = deadline_from_context(value)
+            if d is not None:
+                ctx.deadline = d
+        elif key == CLIENT_ID_CONTEXT_KEY:
+            ctx.client_id = value.decode("utf-8", "replace")
+        elif key == RETRIES_CONTEXT_KEY and len(value) == 4:
+            ctx.retries = struct.unpack(">i", value)[0]
+        else:
+            if ctx.extra is None:
+                ctx.extra = {}
+            ctx.extra[key.decode("utf-8", "replace")] = value
+    ctx.trace = trace
+    return end
+
+
+def encode_request_header(
+    trace: TraceId,
+    *,
+    client_id: str | None = None,
+    deadline: Deadline | None = None,
+    contexts: Iterable[tuple[bytes, bytes]] = (),
+) -> bytes:
+    """The RequestHeader an upgraded client writes before each message. The trace also goes
+    in a TraceContext context, and the deadline in a Deadline context, as Finagle sends them."""
+    w = Writer()
+    w.i64(1, trace.trace_id).i64(2, trace.span_id)
+    if trace.parent_id is not None:
+        w.i64(3, trace.parent_id)
+    if trace.sampled is not None:
+        w.bool(5, trace.sampled)
+    if client_id:
+        w.struct_begin(6).binary(1, client_id).end()
+    w.i64(7, trace_flags(trace))
+    ctxs: list[tuple[bytes, bytes]] = [(TRACE_CONTEXT_KEY, trace_context_bytes(trace))]
+    if deadline is not None:
+        ctxs.append((DEADLINE_CONTEXT_KEY, deadline_context_bytes(deadline)))
+    if client_id:
+        ctxs.append((CLIENT_ID_CONTEXT_KEY, client_id.encode()))
+    ctxs.extend(contexts)
+    w.list_begin(8, T_STRUCT, len(ctxs))
+    for k, v in ctxs:
+        w.binary(1, k).binary(2, v).end()
+    if trace.trace_id_high:
+        w.i64(11, trace.trace_id_high)
+    w.end()
+    return bytes(w.out)
+
+
+def decode_response_header(msg: bytes, p: int = 0) -> tuple[dict[int, Any], int]:
+    """A ResponseHeader (client side): its fields and where the reply starts."""
+    return read_struct(msg, p)

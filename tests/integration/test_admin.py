@@ -1,0 +1,201 @@
+"""The admin port over real sockets: TwitterServer's routes, metrics in Finagle's and
+Prometheus' forms, per-method metrics for both transports, and the lifecycle routes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from thriftpy2.protocol import TBinaryProtocolFactory
+from thriftpy2.rpc import make_client
+from thriftpy2.transport import TFramedTransportFactory
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from conftest import InProcessHost  # noqa: E402
+from probe import create as create_probe  # noqa: E402
+
+HISTOGRAM_SUFFIXES = ("count", "sum", "min", "max", "avg", "p50", "p90", "p95", "p99", "p9990", "p9999")
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[InProcessHost]:
+    from services.echo import create as create_echo
+
+    with InProcessHost(lambda: [create_echo(), create_probe()], zk_digest="user:secret") as h:
+        yield h
+
+
+def admin(host: InProcessHost, path: str) -> str:
+    h, p = host.addr("admin", "http")
+    return f"http://{h}:{p}{path}"
+
+
+def probe_client(host: InProcessHost):  # type: ignore[no-untyped-def]
+    from test_thrift_server import probe_thrift
+
+    h, p = host.addr("probe")
+    return make_client(probe_thrift.Probe, h, p, trans_factory=TFramedTransportFactory(), proto_factory=TBinaryProtocolFactory(), timeout=5000)
+
+
+def test_ready_line_names_the_admin_port(host: InProcessHost) -> None:
+    h, p = host.addr("admin", "http")
+    assert f"ready admin http={h}:{p}" in host.out.getvalue()
+
+
+def test_ping_and_health(host: InProcessHost) -> None:
+    r = httpx.get(admin(host, "/admin/ping"))
+    assert (r.status_code, r.text, r.headers["content-type"].split(";")[0]) == (200, "pong", "text/plain")
+    assert httpx.get(admin(host, "/health")).text == "OK\n"
+
+
+def test_server_info_and_registry(host: InProcessHost) -> None:
+    info = httpx.get(admin(host, "/admin/server_info")).json()
+    assert info["services"] == ["echo", "probe"] and info["uptime"] >= 0 and info["start_time"].endswith("Z")
+    reg = httpx.get(admin(host, "/admin/registry.json")).json()["registry"]
+    assert reg["config"]["admin_port"] == 0 and reg["config"]["zk_digest"] == "<redacted>"
+    assert "service Echo" in reg["idls"]["echo"]["sources"]["echo.thrift"]
+    assert reg["endpoints"]["probe"]["thrift"] == "%s:%d" % host.addr("probe")
+    assert reg["endpoints"]["admin"]["http"] == "%s:%d" % host.addr("admin", "http")
+
+
+def test_announcer_says_clearly_when_nothing_is_announced(host: InProcessHost) -> None:
+    body = httpx.get(admin(host, "/admin/announcer")).json()
+    assert body["announced"] is False and "not announced" in body["message"]
+
+
+def test_per_method_metrics_look_the_same_for_both_transports(host: InProcessHost) -> None:
+    c = probe_client(host)
+    try:
+        for ms in (0, 1, 2):
+            c.slow(ms)
+        with pytest.raises(Exception, match="Oops"):
+            c.fail("declared")
+    finally:
+        c.close()
+    for ms in (0, 1):
+        assert httpx.post(host.url("probe", "/Probe/slow"), json={"ms": ms}).status_code == 200
+    assert httpx.post(host.url("probe", "/Probe/fail"), json={"how": "value"}).status_code == 500
+    m = httpx.get(admin(host, "/admin/metrics.json")).json()
+    assert list(m) == sorted(m)
+    assert (m["srv/probe/thrift/slow/requests"], m["srv/probe/thrift/slow/success"]) == (3, 3)
+    assert (m["srv/probe/http/slow/requests"], m["srv/probe/http/slow/success"]) == (2, 2)
+    assert m["srv/probe/thrift/fail/failures/Oops"] == 1 and m["srv/probe/thrift/fail/failures"] == 1
+    assert m["srv/probe/http/fail/failures/InternalError"] == 1
+    assert m["srv/probe/thrift/requests"] >= 4
+    for suffix in HISTOGRAM_SUFFIXES:
+        assert f"srv/probe/thrift/slow/request_latency_ms.{suffix}" in m
+    lat = {s: m[f"srv/probe/thrift/slow/request_latency_ms.{s}"] for s in HISTOGRAM_SUFFIXES}
+    assert lat["count"] == 3 and lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"] and lat["sum"] > 0
+    assert m["srv/probe/thrift/connects"] >= 1  # the names that existed before stay
+
+
+def test_prometheus_text_parses_with_the_reference_parser(host: InProcessHost) -> None:
+    assert httpx.post(host.url("probe", "/Probe/slow"), json={"ms": 0}).status_code == 200
+    r = httpx.get(admin(host, "/metrics"))
+    assert r.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    summary = families["srv_probe_http_slow_request_latency_ms"]
+    assert summary.type == "summary"
+    quantiles = {s.labels.get("quantile") for s in summary.samples if s.labels}
+    assert {"0.5", "0.99", "0.999"} <= quantiles
+    count = next(s.value for s in summary.samples if s.name.endswith("_count"))
+    assert count >= 1
+    assert families["srv_probe_http_slow_requests"].type == "counter"
+
+
+def test_lifecycle_routes_take_only_post(host: InProcessHost) -> None:
+    assert httpx.get(admin(host, "/quitquitquit")).status_code == 405
+    assert httpx.get(admin(host, "/abortabortabort")).status_code == 405
+
+
+def test_quitquitquit_drains_like_sigterm(aviary_process) -> None:  # type: ignore[no-untyped-def]
+    p = aviary_process("run", "echo", "--zk", "none", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0", "--bind", "127.0.0.1")
+    p.wait_line(r"^ready admin ")
+    h, port = p.addr("admin", "http")
+    r = httpx.post(f"http://{h}:{port}/quitquitquit")
+    assert (r.status_code, r.text) == (200, "quitting\n")
+    assert p.wait(30) == 0
+    out = p.output
+    assert "/quitquitquit: shutting down" in out and "stopped" in out
+
+
+def test_abortabortabort_exits_at_once(aviary_process) -> None:  # type: ignore[no-untyped-def]
+    p = aviary_process("run", "echo", "--zk", "none", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0", "--bind", "127.0.0.1")
+    p.wait_line(r"^ready admin ")
+    h, port = p.addr("admin", "http")
+    assert httpx.post(f"http://{h}:{port}/abortabortabort").text == "aborting\n"
+    assert p.wait(30) == 1
+    assert "stopped" not in p.output
+
+
+def test_admin_port_in_use_is_a_clear_error(host: InProcessHost) -> None:
+    from framework import config
+    from framework.errors import ConfigError
+    from framework.host import assemble
+    from services.echo import create as create_echo
+
+    _, busy = host.addr("admin", "http")
+    settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": busy, "bind": "127.0.0.1", "zk": "none"})
+    import asyncio
+
+    async def start() -> None:
+        h = assemble(settings, [create_echo()])
+        try:
+            await h.start()
+        finally:
+            await h.stop()
+
+    with pytest.raises(ConfigError, match="admin_port: port .* already in use"):
+        asyncio.run(start())
+
+
+
+class _DescribedExtension:
+    """An extension with `describe()`, as the ZooKeeper announcer has: what /admin/announcer lists."""
+
+    name = "announcer"
+
+    async def start(self, host) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    async def drain(self, host) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    async def stop(self, host) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def describe(self) -> dict[str, object]:
+        return {"zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+
+
+def test_announcer_lists_what_each_announcer_describes() -> None:
+    import asyncio
+
+    from framework import config
+    from framework.admin import AdminServer
+    from framework.host import Host
+    from services.echo import create as create_echo
+
+    settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none"})
+
+    async def run() -> tuple[dict, dict]:  # type: ignore[type-arg]
+        import io
+
+        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(), AdminServer()], out=io.StringIO())
+        await host.start()
+        try:
+            h, p = host.endpoints["admin"].ports["http"]
+            async with httpx.AsyncClient(base_url=f"http://{h}:{p}") as client:
+                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json()
+        finally:
+            await host.stop()
+
+    announcer, dashboard = asyncio.run(run())
+    assert announcer["announced"] is True
+    assert announcer["announcers"] == [{"extension": "announcer", "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}]
+    assert dashboard["announcers"] == announcer["announcers"]
+    assert dashboard["telemetry"] is False  # a Host built without assemble() has no StatsFilter
