@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .access import parse_allow
 from .errors import ConfigError
 
 __all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
@@ -164,11 +165,17 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
+    Setting("tls_cert", "", text, "PEM certificate (chain) of this process: TLS on every port and for clients (empty: plaintext)"),
+    Setting("tls_key", "", text, "PEM private key of tls_cert (empty: the key is in the tls_cert file)"),
+    Setting("tls_ca", "", text, "PEM bundle of the CAs peers' certificates must come from"),
+    Setting("tls_client_auth", "required", choice("required", "optional", "none"), "client certificates: required (mutual TLS), optional, or none"),
+    Setting("tls_check_hostname", True, boolean, "clients check that a server's certificate names the host they dialled"),
 )
 
 SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
+    Setting("allow", None, parse_allow, "per-method allow-lists of client identities: {method = [identity, …], \"*\" = […]} (see framework.access)"),
 )
 
 

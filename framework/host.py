@@ -36,6 +36,7 @@ from .filters import Filter
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift.server import ServerOptions, ThriftServer
+from . import access, tls
 
 __all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "serve_http", "configure_logging"]
 
@@ -87,6 +88,10 @@ async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
     )
     config.load()
+    ssl_context = tls.server_context(settings)
+    if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
+        config.ssl = ssl_context
+        config.http_protocol_class = tls.http_protocol()  # puts the peer's certificate in the scope
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
     await server.startup(sockets=[sock])
@@ -212,6 +217,7 @@ class Host:
     async def start(self) -> None:
         s = self.settings
         executor = default_executor(s.handler_threads)
+        ssl_context = tls.server_context(s)  # before any port opens: a bad certificate stops start-up
         taken: set[int] = set()
         for index, service in enumerate(self.services):
             await service.start()
@@ -220,7 +226,7 @@ class Host:
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
             thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
-            await thrift.start(thrift_sock)
+            await thrift.start(thrift_sock, ssl=ssl_context)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
             http, ticker = await serve_http(app, http_sock, s)
             self.running.append(_Running(service, thrift, http, ticker))
@@ -268,6 +274,16 @@ class Host:
         r.http.should_exit = True
         await asyncio.gather(r.thrift.drain(timeout), r.http.shutdown(), r.ticker, return_exceptions=True)
 
+    def reload(self) -> None:
+        """SIGHUP: read the TLS certificate, key and CA files again. New connections use them;
+        established ones carry on. Files that do not load leave the old ones in use."""
+        try:
+            done = tls.reload(self.settings)
+        except ConfigError as e:
+            self.say(f"SIGHUP: reload failed, nothing changed: {e}")
+            return
+        self.say("SIGHUP: reloaded TLS certificates" if done else "SIGHUP: nothing to reload (TLS is off)")
+
     async def run(self) -> int:
         """Start, wait for SIGTERM/SIGINT, stop. Returns the exit status."""
         loop = asyncio.get_running_loop()
@@ -285,6 +301,7 @@ class Host:
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
         try:
             await self.start()
         except BaseException:
@@ -300,4 +317,7 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     filters the settings ask for. Tests build theirs the same way."""
     extensions: list[Extension] = []
     filters: list[Filter] = []
+    allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
+    if allow is not None:
+        filters.append(allow)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -71,6 +72,8 @@ class ProbeHandler:
             "thread": threading.current_thread().name,
             "trace": ctx.trace.trace_hex if ctx.trace else "",
             "client": ctx.client_id or "",
+            "identity": ctx.identity or "",
+            "pid": str(os.getpid()),
         }
 
     async def count(self, tree: Any) -> int:
