@@ -55,8 +55,9 @@ def configure_logging(level: str = "info") -> None:
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, root.level))
 
 
-def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
-    """A listening TCP socket (IPv6 when `host` is an IPv6 address)."""
+def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """A listening TCP socket (IPv6 when `host` is an IPv6 address). ``listen=False``: only
+    bound, which claims the port without accepting (a worker supervisor holds ports so)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -67,7 +68,8 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.soc
     except OSError:
         sock.close()
         raise
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.setblocking(False)
     return sock
 
@@ -123,6 +125,12 @@ class Extension(Protocol):
     * ``drain(host)`` first thing on shutdown, while the ports still serve; returns True if it
       withdrew something callers must notice (then the host waits ``drain_grace_s``);
     * ``stop(host)`` after the services stopped, in reverse order of start.
+
+    With workers (`framework.workers`), extensions run once per host, in the supervisor, and
+    the services run in the worker processes: one announcement per host:port, one admin port.
+    Worker processes build the extensions too (`assemble` is the same code) but never start
+    them, so a constructor only records its settings: sessions, threads and sockets belong in
+    ``start``.
     """
 
     name: str
@@ -168,6 +176,7 @@ class Host:
         self.running: list[_Running] = []
         self._started: list[Extension] = []
         self._stopping = False
+        self.reuse_port = False  # True in the worker processes of a `framework.workers.Supervisor`
 
     # -- output ------------------------------------------------------------------------------------
     def say(self, line: str) -> None:
@@ -204,9 +213,9 @@ class Host:
                 taken.add(out[kind])
         return out
 
-    def _bind(self, service: Service, kind: str, port: int) -> socket.socket:
+    def _bind(self, service: Service, kind: str, port: int, *, listen: bool = True) -> socket.socket:
         try:
-            return bind_socket(self.settings.bind, port)
+            return bind_socket(self.settings.bind, port, reuse_port=self.reuse_port, listen=listen)
         except OSError as e:
             setting = f"services.{service.name}.{kind}_port"
             if e.errno == errno.EADDRINUSE:
@@ -215,6 +224,16 @@ class Host:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        await self.start_services()
+        for ext in self.extensions:
+            await ext.start(self)
+            self._started.append(ext)
+        for eps in self.endpoints.values():
+            self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
+
+    async def start_services(self) -> None:
+        """Start every service on its ports and fill `endpoints`. (A `Supervisor` overrides
+        this and the matching `stop_services`: its services run in worker processes.)"""
         s = self.settings
         executor = default_executor(s.handler_threads)
         ssl_context = tls.server_context(s)  # before any port opens: a bad certificate stops start-up
@@ -233,17 +252,11 @@ class Host:
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
-        for ext in self.extensions:
-            await ext.start(self)
-            self._started.append(ext)
-        for eps in self.endpoints.values():
-            self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
 
     async def stop(self) -> None:
         if self._stopping:
             return
         self._stopping = True
-        timeout = self.settings.shutdown_timeout_s
         withdrawn = False
         for ext in self._started:
             try:
@@ -254,14 +267,7 @@ class Host:
         if withdrawn and grace > 0:
             self.say(f"draining: still serving for {grace:g}s so callers notice")
             await asyncio.sleep(grace)
-        for r in self.running:
-            r.thrift.close()
-            for srv in r.http.servers:
-                srv.close()
-        self.say("stopping: ports closed to new connections, finishing calls in flight")
-        await asyncio.gather(*(self._stop_one(r, timeout) for r in self.running))
-        for r in reversed(self.running):
-            await r.service.stop()
+        await self.stop_services()
         for ext in reversed(self._started):
             try:
                 await ext.stop(self)
@@ -269,6 +275,17 @@ class Host:
                 log.exception("stopping %s failed", ext.name)
         self._started.clear()
         self.say("stopped")
+
+    async def stop_services(self) -> None:
+        """Stop accepting, finish the calls in flight, run the services' stop hooks."""
+        for r in self.running:
+            r.thrift.close()
+            for srv in r.http.servers:
+                srv.close()
+        self.say("stopping: ports closed to new connections, finishing calls in flight")
+        await asyncio.gather(*(self._stop_one(r, self.settings.shutdown_timeout_s) for r in self.running))
+        for r in reversed(self.running):
+            await r.service.stop()
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
         r.http.should_exit = True
@@ -282,7 +299,7 @@ class Host:
         except ConfigError as e:
             self.say(f"SIGHUP: reload failed, nothing changed: {e}")
             return
-        self.say("SIGHUP: reloaded TLS certificates" if done else "SIGHUP: nothing to reload (TLS is off)")
+        self.say("SIGHUP: reloaded TLS certificates" if done else "SIGHUP: no TLS certificates in use here")
 
     async def run(self) -> int:
         """Start, wait for SIGTERM/SIGINT, stop. Returns the exit status."""
@@ -312,12 +329,24 @@ class Host:
         return 0
 
 
-def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None) -> Host:
+def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None, worker: bool = False) -> Host:
     """The host `aviary run` builds: the services plus the standard extensions and host
-    filters the settings ask for. Tests build theirs the same way."""
+    filters the settings ask for. Tests build theirs the same way.
+
+    With more than one worker (setting ``workers``) it is a `framework.workers.Supervisor`,
+    which runs the extensions and forks the serving processes; each of those builds its host
+    here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
     extensions: list[Extension] = []
     filters: list[Filter] = []
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
         filters.append(allow)
+    from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
+
+    if worker:
+        host = Host(settings, services, filters=filters, out=out)
+        host.reuse_port = True
+        return host
+    if workers.count(settings) > 1:
+        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
