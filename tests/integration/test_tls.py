@@ -280,3 +280,17 @@ def test_sighup_reloads_certificates_and_cas_without_dropping_connections(aviary
         c.close()
     old_http.close()
     assert p.stop() == 0
+
+
+def test_client_context_is_the_matching_client_side(host: InProcessHost, pki: Pki) -> None:
+    from framework import config
+    from framework.tls import client_context
+
+    as_alice = config.load(env={}, flags={"tls_cert": str(pki.alice.cert), "tls_key": str(pki.alice.key), "tls_ca": str(pki.ca.pem)})
+    ctx = client_context(as_alice)
+    assert ctx is not None and ctx.check_hostname and ctx.verify_mode == ssl.CERT_REQUIRED
+    assert thrift_call(host.addr("probe"), ctx, "whoami", [])[1][1]["identity"] == ALICE
+    assert client_context(config.load(env={}, flags={})) is None  # no tls_cert: plaintext
+    wrong_ca = config.load(env={}, flags={"tls_cert": str(pki.alice.cert), "tls_key": str(pki.alice.key), "tls_ca": str(pki.other_ca.pem)})
+    with pytest.raises(ssl.SSLCertVerificationError):  # the server's certificate is checked too
+        thrift_call(host.addr("probe"), client_context(wrong_ca))

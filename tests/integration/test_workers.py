@@ -82,6 +82,19 @@ def test_sigterm_drains_every_worker_then_exits_0(aviary_process) -> None:
     assert "worker 1: stopped" in p.lines and "worker 2: stopped" in p.lines and p.lines[-1] == "stopped"
 
 
+def test_ctrl_c_is_the_supervisors_to_handle(aviary_process) -> None:
+    # Ctrl-C in a terminal sends SIGINT to every process of the group: the workers ignore it,
+    # so that the supervisor can withdraw the host from discovery before they stop serving.
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+    for pid in workers:
+        os.kill(pid, signal.SIGINT)
+    assert pids_seen(p, 2) == workers  # both still serving
+    assert not any(ln.startswith("worker ") for ln in p.lines)
+    assert p.stop(signal.SIGINT) == 0
+    assert "worker 1: stopped" in p.lines and "worker 2: stopped" in p.lines
+
+
 def test_a_killed_worker_is_restarted_and_serves(aviary_process) -> None:
     p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
     workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
