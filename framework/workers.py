@@ -34,12 +34,11 @@ import signal
 import socket
 import sys
 import time
-from typing import Any, Sequence, TextIO
+from typing import Any
 
 from .config import HOST_SETTINGS, Settings
 from .errors import AviaryError, ConfigError
-from .filters import Filter
-from .host import Endpoints, Extension, Host, bind_socket
+from .host import Endpoints, Host, bind_socket
 from .service import Service
 
 __all__ = ["Supervisor", "count", "worker_main"]
@@ -146,16 +145,9 @@ def _status(rc: int) -> str:
 class Supervisor(Host):
     """A host whose services run in worker processes (see the module's documentation)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        services: list[Service],
-        *,
-        extensions: Sequence[Extension] = (),
-        filters: Sequence[Filter] = (),
-        out: TextIO | None = None,
-    ) -> None:
-        super().__init__(settings, services, extensions=extensions, filters=filters, out=out)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # as Host's
+        super().__init__(*args, **kwargs)
+        services, settings = self.services, self.settings
         unnamed = [s.name for s in services if s.plugin is None]
         if unnamed:
             raise ConfigError("workers", f"{', '.join(unnamed)} was built in code, not by plugin name, so worker processes cannot rebuild it: use workers = 1")
