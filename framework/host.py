@@ -12,6 +12,10 @@ was withdrawn, stop accepting, finish the calls in flight (at most ``shutdown_ti
 the services' stop hooks, stop the extensions (last started, first stopped), exit 0. A second
 signal exits at once.
 
+SIGHUP reads the TLS certificates again (`framework.tls`): new connections use them,
+established ones carry on. With ``workers`` above 1, `assemble` returns a
+`framework.workers.Supervisor` instead: the same lifecycle, its services in worker processes.
+
 Everything that lives beside the services for the life of the process (the admin port, the
 ZooKeeper announcer, an embedded ZooKeeper, span exporters) is an `Extension`.
 """
