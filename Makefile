@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 
 # Real peers and components the tests use: ZooKeeper, Apache Thrift's compiler and Java
-# library, a JDK to compile the Java client, Chromium for the pages, wrk for the benchmarks.
+# library, a JDK to compile the Java client, Chromium for the pages, wrk for the benchmarks
+# (libssl-dev: bench/thrift_load.c speaks TLS; openssl: the bench's throwaway certificates).
 APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless libslf4j-java \
-                gcc make wrk chromium chromium-driver python3-venv
+                gcc make wrk chromium chromium-driver python3-venv libssl-dev openssl
 
 .PHONY: run dev test test-fast bench deps system-deps clean
 

@@ -10,11 +10,17 @@
  * than 5 s counts as an error and the connection is reopened. Prints one JSON line: requests
  * (correct replies), errors, seconds, and latency percentiles in microseconds. Written in C so
  * that the client, not the server, is never the bottleneck.
+ *
+ * TLS: with THRIFT_LOAD_TLS_CA set (a PEM CA bundle), every connection is TLS and checks the
+ * server's certificate; THRIFT_LOAD_TLS_CERT and THRIFT_LOAD_TLS_KEY present a client
+ * certificate (mutual TLS). Build with -lssl -lcrypto.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +41,31 @@ static size_t request_len;
 static unsigned char *expected; /* the reply frame, without its length; NULL: any reply */
 static size_t expected_len;
 static volatile int stop;
+static SSL_CTX *tls; /* NULL: plaintext */
+
+/* One connection: a socket, and its TLS session when TLS is on. */
+struct conn {
+    int fd;
+    SSL *ssl;
+};
+
+static ssize_t conn_read(struct conn *c, void *buf, size_t n) {
+    if (!c->ssl) return read(c->fd, buf, n);
+    int r = SSL_read(c->ssl, buf, (int)(n > 1 << 30 ? 1 << 30 : n));
+    return r > 0 ? r : -1;
+}
+
+static int conn_write_all(struct conn *c, const unsigned char *buf, size_t n) {
+    if (!c->ssl) return write(c->fd, buf, n) == (ssize_t)n ? 0 : -1;
+    return SSL_write(c->ssl, buf, (int)n) == (int)n ? 0 : -1;
+}
+
+static void conn_close(struct conn *c) {
+    if (c->ssl) SSL_free(c->ssl);
+    if (c->fd >= 0) close(c->fd);
+    c->ssl = NULL;
+    c->fd = -1;
+}
 
 struct worker {
     pthread_t thread;
@@ -54,10 +85,10 @@ static double now(void) {
 /* Reads one reply frame into buf (REPLY_MAX + 4 bytes), usually in one read(); returns the
  * length of the message after the 4-byte header, or -1 on EOF, error, timeout, an oversized
  * frame, or bytes beyond the frame (one call is in flight, so nothing else may arrive). */
-static long read_frame(int fd, unsigned char *buf) {
+static long read_frame(struct conn *c, unsigned char *buf) {
     size_t got = 0, want = 4;
     while (got < want) {
-        ssize_t r = read(fd, buf + got, REPLY_MAX + 4 - got);
+        ssize_t r = conn_read(c, buf + got, REPLY_MAX + 4 - got);
         if (r <= 0) return -1;
         got += (size_t)r;
         if (got >= 4 && want == 4) {
@@ -69,7 +100,7 @@ static long read_frame(int fd, unsigned char *buf) {
     return got == want ? (long)(want - 4) : -1;
 }
 
-static int connect_to(void) {
+static int connect_tcp(void) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
@@ -86,23 +117,39 @@ static int connect_to(void) {
     return fd;
 }
 
+/* Connects (and shakes hands when TLS is on); returns 0, or -1 with c->fd < 0. */
+static int connect_to(struct conn *c) {
+    c->ssl = NULL;
+    c->fd = connect_tcp();
+    if (c->fd < 0 || !tls) return c->fd < 0 ? -1 : 0;
+    c->ssl = SSL_new(tls);
+    SSL_set_fd(c->ssl, c->fd);
+    if (SSL_connect(c->ssl) != 1) {
+        ERR_print_errors_fp(stderr);
+        conn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
 static void *run(void *arg) {
     struct worker *w = arg;
     unsigned char *reply = malloc(REPLY_MAX + 4);
-    int fd = connect_to();
+    struct conn c;
+    connect_to(&c);
     while (!stop) {
-        if (fd < 0) {
+        if (c.fd < 0) {
             w->errors++;
             usleep(10000);
-            fd = connect_to();
+            connect_to(&c);
             continue;
         }
         double t0 = now();
         long n;
-        if (write(fd, request, request_len) != (ssize_t)request_len || (n = read_frame(fd, reply)) < 0) {
+        if (conn_write_all(&c, request, request_len) != 0 || (n = read_frame(&c, reply)) < 0) {
             w->errors++;
-            close(fd);
-            fd = connect_to();
+            conn_close(&c);
+            connect_to(&c);
             continue;
         }
         if (expected && ((size_t)n != expected_len || memcmp(reply + 4, expected, n) != 0)) {
@@ -112,7 +159,7 @@ static void *run(void *arg) {
         w->requests++;
         if (w->nsamples < w->capacity) w->samples[w->nsamples++] = (uint32_t)((now() - t0) * 1e6);
     }
-    if (fd >= 0) close(fd);
+    conn_close(&c);
     free(reply);
     return NULL;
 }
@@ -158,6 +205,16 @@ int main(int argc, char **argv) {
     if (conns < 1) {
         fprintf(stderr, "CONNECTIONS must be at least 1\n");
         return 2;
+    }
+    const char *ca = getenv("THRIFT_LOAD_TLS_CA"), *cert = getenv("THRIFT_LOAD_TLS_CERT"), *key = getenv("THRIFT_LOAD_TLS_KEY");
+    if (ca && *ca) {
+        tls = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, NULL);
+        if (SSL_CTX_load_verify_locations(tls, ca, NULL) != 1 ||
+            (cert && *cert && (SSL_CTX_use_certificate_chain_file(tls, cert) != 1 || SSL_CTX_use_PrivateKey_file(tls, key && *key ? key : cert, SSL_FILETYPE_PEM) != 1))) {
+            ERR_print_errors_fp(stderr);
+            return 2;
+        }
     }
 
     struct worker *ws = calloc(conns, sizeof *ws);

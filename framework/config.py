@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .access import parse_allow
 from .errors import ConfigError
 
 __all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
@@ -175,12 +176,18 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("trace_sample_rate", 0.001, fraction, "share of calls whose caller left sampling undecided that are traced (0 to 1)"),
     Setting("zipkin_url", "", text, "send sampled spans as Zipkin JSON v2 to this URL, e.g. http://zipkin:9411/api/v2/spans"),
     Setting("trace_scribe", "", text, "send sampled spans to this Scribe host:port in category 'zipkin', as Finagle does"),
+    Setting("tls_cert", "", text, "PEM certificate (chain) of this process: TLS on every port and for clients (empty: plaintext)"),
+    Setting("tls_key", "", text, "PEM private key of tls_cert (empty: the key is in the tls_cert file)"),
+    Setting("tls_ca", "", text, "PEM bundle of the CAs peers' certificates must come from"),
+    Setting("tls_client_auth", "required", choice("required", "optional", "none"), "client certificates: required (mutual TLS), optional, or none"),
+    Setting("tls_check_hostname", True, boolean, "clients check that a server's certificate names the host they dialled"),
 )
 
 SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
     Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
+    Setting("allow", None, parse_allow, "per-method allow-lists of client identities: {method = [identity, …], \"*\" = […]} (see framework.access)"),
 )
 
 

@@ -12,6 +12,10 @@ was withdrawn, stop accepting, finish the calls in flight (at most ``shutdown_ti
 the services' stop hooks, stop the extensions (last started, first stopped), exit 0. A second
 signal exits at once.
 
+SIGHUP reads the TLS certificates again (`framework.tls`): new connections use them,
+established ones carry on. With ``workers`` above 1, `assemble` returns a
+`framework.workers.Supervisor` instead: the same lifecycle, its services in worker processes.
+
 Everything that lives beside the services for the life of the process (the admin port, the
 ZooKeeper announcer, an embedded ZooKeeper, span exporters) is an `Extension`.
 """
@@ -37,6 +41,7 @@ from .filters import Filter
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift.server import ServerOptions, ThriftServer
+from . import access, tls
 
 __all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "serve_http", "configure_logging"]
 
@@ -59,8 +64,9 @@ def configure_logging(level: str = "info") -> None:
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, root.level))
 
 
-def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
-    """A listening TCP socket (IPv6 when `host` is an IPv6 address)."""
+def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """A listening TCP socket (IPv6 when `host` is an IPv6 address). ``listen=False``: only
+    bound, which claims the port without accepting (a worker supervisor holds ports so)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -71,7 +77,8 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.soc
     except OSError:
         sock.close()
         raise
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.setblocking(False)
     return sock
 
@@ -92,6 +99,10 @@ async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
     )
     config.load()
+    ssl_context = tls.server_context(settings)
+    if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
+        config.ssl = ssl_context
+        config.http_protocol_class = tls.http_protocol()  # puts the peer's certificate in the scope
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
     await server.startup(sockets=[sock])
@@ -123,6 +134,12 @@ class Extension(Protocol):
     * ``drain(host)`` first thing on shutdown, while the ports still serve; returns True if it
       withdrew something callers must notice (then the host waits ``drain_grace_s``);
     * ``stop(host)`` after the services stopped, in reverse order of start.
+
+    With workers (`framework.workers`), extensions run once per host, in the supervisor, and
+    the services run in the worker processes: one announcement per host:port, one admin port.
+    Worker processes build the extensions too (`assemble` is the same code) but never start
+    them, so a constructor only records its settings: sessions, threads and sockets belong in
+    ``start``.
     """
 
     name: str
@@ -171,6 +188,7 @@ class Host:
         self._stop_requested = asyncio.Event()
         self._in_run = False
         self.started_at = 0.0  # time.time() once every port listens
+        self.reuse_port = False  # True in the worker processes of a `framework.workers.Supervisor`
 
     # -- output ------------------------------------------------------------------------------------
     def say(self, line: str) -> None:
@@ -207,9 +225,9 @@ class Host:
                 taken.add(out[kind])
         return out
 
-    def _bind(self, service: Service, kind: str, port: int) -> socket.socket:
+    def _bind(self, service: Service, kind: str, port: int, *, listen: bool = True) -> socket.socket:
         try:
-            return bind_socket(self.settings.bind, port)
+            return bind_socket(self.settings.bind, port, reuse_port=self.reuse_port, listen=listen)
         except OSError as e:
             setting = f"services.{service.name}.{kind}_port"
             if e.errno == errno.EADDRINUSE:
@@ -218,8 +236,20 @@ class Host:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        await self.start_services()
+        self.started_at = time.time()
+        for ext in self.extensions:
+            await ext.start(self)
+            self._started.append(ext)
+        for eps in self.endpoints.values():
+            self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
+
+    async def start_services(self) -> None:
+        """Start every service on its ports and fill `endpoints`. (A `Supervisor` overrides
+        this and the matching `stop_services`: its services run in worker processes.)"""
         s = self.settings
         executor = default_executor(s.handler_threads)
+        ssl_context = tls.server_context(s)  # before any port opens: a bad certificate stops start-up
         taken: set[int] = set()
         for index, service in enumerate(self.services):
             await service.start()
@@ -228,19 +258,13 @@ class Host:
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
             thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
-            await thrift.start(thrift_sock)
+            await thrift.start(thrift_sock, ssl=ssl_context)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
             http, ticker = await serve_http(app, http_sock, s)
             self.running.append(_Running(service, thrift, http, ticker))
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
-        self.started_at = time.time()
-        for ext in self.extensions:
-            await ext.start(self)
-            self._started.append(ext)
-        for eps in self.endpoints.values():
-            self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
 
     def request_stop(self, why: str = "stop requested") -> None:
         """Shut down as SIGTERM does (drain, finish calls, exit 0), from anywhere on the loop:
@@ -256,7 +280,6 @@ class Host:
         if self._stopping:
             return
         self._stopping = True
-        timeout = self.settings.shutdown_timeout_s
         withdrawn = False
         for ext in self._started:
             try:
@@ -267,14 +290,7 @@ class Host:
         if withdrawn and grace > 0:
             self.say(f"draining: still serving for {grace:g}s so callers notice")
             await asyncio.sleep(grace)
-        for r in self.running:
-            r.thrift.close()
-            for srv in r.http.servers:
-                srv.close()
-        self.say("stopping: ports closed to new connections, finishing calls in flight")
-        await asyncio.gather(*(self._stop_one(r, timeout) for r in self.running))
-        for r in reversed(self.running):
-            await r.service.stop()
+        await self.stop_services()
         for ext in reversed(self._started):
             try:
                 await ext.stop(self)
@@ -283,9 +299,30 @@ class Host:
         self._started.clear()
         self.say("stopped")
 
+    async def stop_services(self) -> None:
+        """Stop accepting, finish the calls in flight, run the services' stop hooks."""
+        for r in self.running:
+            r.thrift.close()
+            for srv in r.http.servers:
+                srv.close()
+        self.say("stopping: ports closed to new connections, finishing calls in flight")
+        await asyncio.gather(*(self._stop_one(r, self.settings.shutdown_timeout_s) for r in self.running))
+        for r in reversed(self.running):
+            await r.service.stop()
+
     async def _stop_one(self, r: _Running, timeout: float) -> None:
         r.http.should_exit = True
         await asyncio.gather(r.thrift.drain(timeout), r.http.shutdown(), r.ticker, return_exceptions=True)
+
+    def reload(self) -> None:
+        """SIGHUP: read the TLS certificate, key and CA files again. New connections use them;
+        established ones carry on. Files that do not load leave the old ones in use."""
+        try:
+            done = tls.reload(self.settings)
+        except ConfigError as e:
+            self.say(f"SIGHUP: reload failed, nothing changed: {e}")
+            return
+        self.say("SIGHUP: reloaded TLS certificates" if done else "SIGHUP: no TLS certificates in use here")
 
     async def run(self) -> int:
         """Start, wait for SIGTERM/SIGINT, stop. Returns the exit status."""
@@ -305,6 +342,7 @@ class Host:
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
         try:
             await self.start()
         except BaseException:
@@ -315,25 +353,39 @@ class Host:
         return 0
 
 
-def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None) -> Host:
+def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None, worker: bool = False) -> Host:
     """The host `aviary run` builds: the services plus the standard extensions and host
-    filters the settings ask for. Tests build theirs the same way."""
-    extensions: list[Extension] = []
-    filters: list[Filter] = []
+    filters the settings ask for. Tests build theirs the same way.
+
+    With more than one worker (setting ``workers``) it is a `framework.workers.Supervisor`,
+    which runs the extensions and forks the serving processes; each of those builds its host
+    here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
+    from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
     from .admin import AdminServer
     from .tracing import DeadlineFilter, SpanExporter, TracingFilter
 
+    # Per process: the span exporter sends what this process's filters record.
+    local: list[Extension] = []
+    filters: list[Filter] = []
     if settings.telemetry:
         from .stats import StatsFilter
 
         exporter = SpanExporter(settings.zipkin_url, settings.trace_scribe) if (settings.zipkin_url or settings.trace_scribe) else None
         if exporter is not None:
-            extensions.append(exporter)
+            local.append(exporter)
         filters += [StatsFilter(), TracingFilter(settings.trace_sample_rate, exporter)]
     filters.append(DeadlineFilter())
-    extensions.append(AdminServer())
-    # Discovery last: the admin port (health, metrics) is up before the member appears.
-    extensions += _discovery_extensions(settings)
+    allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
+    if allow is not None:
+        filters.append(allow)
+    if worker:
+        host = Host(settings, services, extensions=local, filters=filters, out=out)
+        host.reuse_port = True
+        return host
+    # Once per host: the admin port, then discovery (the admin port is up before the member appears).
+    extensions = [*local, AdminServer(), *_discovery_extensions(settings)]
+    if workers.count(settings) > 1:
+        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
 
 

@@ -97,6 +97,7 @@ class Service:
         self.on_start = list(on_start)
         self.on_stop = list(on_stop)
         self.methods: dict[str, Method] = self.definition.methods
+        self.plugin: str | None = None  # the name `framework.plugins.create` made it from (workers remake it so)
         self._targets = self._bind(handler)
         self._codecs: Any = None
 

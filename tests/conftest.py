@@ -52,6 +52,7 @@ class InProcessHost:
         from framework import config
 
         flags = {"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none", "shutdown_timeout_s": 5}
+        flags["workers"] = 1  # the host runs on a thread of the test process: no worker processes
         flags.update(settings)
         self.settings = config.load(env={}, flags=flags)
         self._make_services = services
@@ -120,6 +121,7 @@ class AviaryProcess:
     def __init__(self, args: list[str], env: dict[str, str] | None = None, expect: int = 1, cwd: Path | None = None) -> None:
         self.args = args
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env.setdefault("AVIARY_WORKERS", "1")  # one process, cheap; a test wanting workers passes --workers N
         self.expect = expect
         self.cwd = cwd
         self.proc: subprocess.Popen[str] | None = None

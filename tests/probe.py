@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -77,6 +78,8 @@ class ProbeHandler:
             "parent": f"{ctx.trace.parent_id:016x}" if ctx.trace and ctx.trace.parent_id is not None else "",
             "sampled": str(ctx.trace.sampled) if ctx.trace else "",
             "deadline": str(ctx.deadline.deadline_ns) if ctx.deadline else "",
+            "identity": ctx.identity or "",
+            "pid": str(os.getpid()),
         }
 
     async def count(self, tree: Any) -> int:

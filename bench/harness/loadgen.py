@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .tlscerts import Pki
+
 BENCH = Path(__file__).resolve().parent.parent
 THRIFT_LOAD_SRC = BENCH / "thrift_load.c"
 WRK_SCRIPT = BENCH / "echo.lua"
@@ -47,11 +49,12 @@ def _run(argv: list[str], env: dict[str, str] | None, timeout: float) -> tuple[d
     return json.loads(lines[-1]), cpu
 
 
-def wrk(host: str, port: int, path: str, body: Path, expect: Path | None, connections: int, threads: int, seconds: int) -> Load:
+def wrk(host: str, port: int, path: str, body: Path, expect: Path | None, connections: int, threads: int, seconds: int, tls: bool = False) -> Load:
+    """`tls`: https (wrk cannot present a client certificate, so the server must not require one)."""
     env = {**os.environ, "BENCH_BODY": str(body)}
     if expect is not None:
         env["BENCH_EXPECT"] = str(expect)
-    argv = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(WRK_SCRIPT), f"http://{host}:{port}{path}"]
+    argv = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(WRK_SCRIPT), f"{'https' if tls else 'http'}://{host}:{port}{path}"]
     out, cpu = _run(argv, env, timeout=seconds + 30)
     bad = int(out["bad"])
     return Load(int(out["requests"]) - bad, bad + int(out["socket_errors"]), out["seconds"], out["p50_us"], out["p99_us"], cpu)
@@ -62,13 +65,17 @@ def build_thrift_load(build_dir: Path) -> Path:
     exe = build_dir / "thrift_load"
     if not exe.exists() or exe.stat().st_mtime < THRIFT_LOAD_SRC.stat().st_mtime:
         build_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["gcc", "-O2", "-Wall", "-pthread", "-o", str(exe), str(THRIFT_LOAD_SRC)], check=True)
+        subprocess.run(["gcc", "-O2", "-Wall", "-pthread", "-o", str(exe), str(THRIFT_LOAD_SRC), "-lssl", "-lcrypto"], check=True)
     return exe
 
 
-def thrift_load(exe: Path, host: str, port: int, request: Path, expect: Path | None, connections: int, seconds: float) -> Load:
+def thrift_load(exe: Path, host: str, port: int, request: Path, expect: Path | None, connections: int, seconds: float, tls: Pki | None = None) -> Load:
+    """`tls`: mutual TLS, presenting its client certificate."""
     argv = [str(exe), host, str(port), str(connections), str(seconds), str(request)]
     if expect is not None:
         argv.append(str(expect))
-    out, cpu = _run(argv, None, timeout=seconds + 30)
+    env = None
+    if tls is not None:
+        env = {**os.environ, "THRIFT_LOAD_TLS_CA": str(tls.ca), "THRIFT_LOAD_TLS_CERT": str(tls.client_cert), "THRIFT_LOAD_TLS_KEY": str(tls.client_key)}
+    out, cpu = _run(argv, env, timeout=seconds + 30)
     return Load(int(out["requests"]), int(out["errors"]), out["seconds"], out["p50_us"], out["p99_us"], cpu)

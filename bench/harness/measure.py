@@ -8,6 +8,7 @@ since it does not depend on how much CPU the machine had to spare.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -69,14 +70,19 @@ class Runner:
         self.opts = opts
         host, port = server.address
         name = server.spec.name
+        self.tls = server.spec.tls
+        ctx = None
+        if self.tls is not None:
+            ctx = ssl.create_default_context(cafile=str(self.tls.ca))
+            ctx.load_cert_chain(str(self.tls.client_cert), str(self.tls.client_key))
         if suite.kind == "http":
             self.request = work / "body.json"
             self.request.write_bytes(payload.rest_body())
-            expected = payload.check_rest(host, port)
+            expected = payload.check_rest(host, port, ctx)
         else:
             self.request = work / "request.bin"
             self.request.write_bytes(payload.thrift_request())
-            expected = payload.check_thrift(host, port)
+            expected = payload.check_thrift(host, port, ctx)
             self.exe = loadgen.build_thrift_load(work.parent / "build")
         self.expected = work / f"{name}.expected"
         self.expected.write_bytes(expected)
@@ -85,8 +91,8 @@ class Runner:
         host, port = self.server.address
         o = self.opts
         if self.kind == "http":
-            return loadgen.wrk(host, port, payload.REST_PATH, self.request, self.expected, o.connections, o.wrk_threads, seconds)
-        return loadgen.thrift_load(self.exe, host, port, self.request, self.expected, o.connections, seconds)
+            return loadgen.wrk(host, port, payload.REST_PATH, self.request, self.expected, o.connections, o.wrk_threads, seconds, self.tls is not None)
+        return loadgen.thrift_load(self.exe, host, port, self.request, self.expected, o.connections, seconds, self.tls)
 
     def measure(self) -> Sample:
         if not self.server.alive():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 import struct
 from functools import cache
 from typing import Any
@@ -34,9 +35,12 @@ def rest_body() -> bytes:
     return json.dumps({"message": MESSAGE}, separators=(",", ":")).encode()
 
 
-def check_rest(host: str, port: int) -> bytes:
+def check_rest(host: str, port: int, tls: ssl.SSLContext | None = None) -> bytes:
     """POST the echo once; return the reply body if it is the message, else raise WrongReply."""
-    conn = http.client.HTTPConnection(host, port, timeout=10)
+    if tls is not None:
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=10, context=tls)
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=10)
     try:
         conn.request("POST", REST_PATH, rest_body(), {"Content-Type": "application/json"})
         reply = conn.getresponse()
@@ -89,10 +93,11 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes:
     return buf
 
 
-def check_thrift(host: str, port: int) -> bytes:
+def check_thrift(host: str, port: int, tls: ssl.SSLContext | None = None) -> bytes:
     """Call Echo.echo once; return the framed reply if it carries the message, else raise."""
     _, method, codec = _echo()
-    with socket.create_connection((host, port), timeout=10) as sock:
+    raw = socket.create_connection((host, port), timeout=10)
+    with tls.wrap_socket(raw, server_hostname=host) if tls is not None else raw as sock:
         sock.sendall(thrift_request())
         (size,) = struct.unpack(">I", _read_exactly(sock, 4))
         reply = _read_exactly(sock, size)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from .tlscerts import Pki
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _READY = re.compile(r"(\w+)=([\w.:\[\]-]+):(\d+)")
 _PR_SET_PDEATHSIG = 1
@@ -30,6 +32,7 @@ class ServerSpec:
     argv: list[str]
     endpoint: str
     cwd: Path | None = None
+    tls: Pki | None = None  # the server speaks TLS: clients trust this CA and present its client certificate
 
 
 def _stat_fields(pid: int) -> list[str]:

@@ -47,6 +47,8 @@ class Ratio:
     def verdict(self) -> str:
         if self.value is None:
             return "INVALID"
+        if not self.target.op:
+            return ""
         return "PASS" if self.target.met(self.value) else "MISS"
 
 
@@ -91,7 +93,7 @@ def table(suite: Suite, summaries: dict[str, Summary], found: list[Ratio], headi
         lines.append("")
         for r in found:
             value = "—" if r.value is None else f"{r.value:.3f}×"
-            target = f"{'≤' if r.target.op == '<=' else '≥'} {r.target.bound:g}×"
+            target = f"{'≤' if r.target.op == '<=' else '≥'} {r.target.bound:g}×" if r.target.op else "—"
             spread = f"(rounds {min(r.per_round):.2f}–{max(r.per_round):.2f})" if len(r.per_round) > 1 else ""
             lines.append(f"{r.target.text:<44}{value:>7}   target {target:<7}{r.verdict:<9}{spread}")
     invalid = [s.label for s in summaries.values() if not s.valid]

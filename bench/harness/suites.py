@@ -6,11 +6,13 @@ Every server is one serving process (gunicorn: one sync worker under its master)
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from . import tlscerts
 from .procs import ServerSpec
 
 BENCH = Path(__file__).resolve().parent.parent
@@ -25,7 +27,7 @@ class Target:
     metric: str  # a key of report.Summary: "cpu_us_per_req" or "rps"
     subject: str
     baseline: str
-    op: str  # "<=" or ">="
+    op: str  # "<=" or ">=", or "" for a ratio shown without a target
     bound: float
 
     def met(self, ratio: float) -> bool:
@@ -98,4 +100,42 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
         )
         for kind in ("http", "thrift")
     )
-    return {s.name: s for s in (rest, thrift, *telemetry)}
+    return {s.name: s for s in (rest, thrift, *telemetry, *_tls_and_workers(aviary))}
+
+
+def _tls_and_workers(aviary: list[str]) -> tuple[Suite, ...]:
+    """Aviary against itself: TLS versus plaintext, all cores versus one worker."""
+    pki = tlscerts.make(BENCH / "out" / "pki")
+    tls = ["--set", f"tls_cert={pki.server_cert}", "--set", f"tls_key={pki.server_key}", "--set", f"tls_ca={pki.ca}"]
+    cores = len(os.sched_getaffinity(0))
+    every_core = [*aviary, "--workers", "0"]  # one per core; the later flag wins
+    suites = []
+    for kind, endpoint, transport in (("rest", "http", "REST"), ("thrift", "thrift", "Thrift")):
+        # wrk cannot present a client certificate: over REST the server asks for one (optional),
+        # over Thrift thrift_load presents one and the server requires it (full mutual TLS).
+        auth = "optional" if kind == "rest" else "required"
+        suites.append(Suite(
+            f"{kind}-tls",
+            endpoint,
+            (
+                ServerSpec("aviary", f"Aviary {transport}", aviary, endpoint),
+                ServerSpec("aviary-tls", f"Aviary {transport} TLS", [*aviary, *tls, "--set", f"tls_client_auth={auth}"], endpoint, tls=pki),
+            ),
+            (
+                Target(f"Aviary {transport} TLS req/s ÷ plaintext", "rps", "aviary-tls", "aviary", "", 0),
+                Target(f"Aviary {transport} TLS CPU/req ÷ plaintext", "cpu_us_per_req", "aviary-tls", "aviary", "", 0),
+            ),
+        ))  # fmt: skip
+        suites.append(Suite(
+            f"{kind}-workers",
+            endpoint,
+            (
+                ServerSpec("aviary", f"Aviary {transport} 1 worker", aviary, endpoint),
+                ServerSpec("aviary-all-cores", f"Aviary {transport} {cores} workers", every_core, endpoint),
+            ),
+            (
+                Target(f"Aviary {transport} req/s: {cores} workers ÷ 1", "rps", "aviary-all-cores", "aviary", ">=", 1.6),
+                Target(f"Aviary {transport} CPU/req: {cores} workers ÷ 1", "cpu_us_per_req", "aviary-all-cores", "aviary", "", 0),
+            ),
+        ))  # fmt: skip
+    return tuple(suites)

@@ -34,6 +34,7 @@ from ..filters import Handler
 from ..idl import Method, T
 from ..metrics import registry
 from ..service import Call, Resume, Service
+from ..tls import scope_identity
 from ..tracing import read_http_headers
 from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
 
@@ -205,7 +206,7 @@ class RestApp:
             await _send(send, 408, _error_body({"type": "RequestTimeout", "message": message}), _CLOSE)
             return
         client = scope.get("client")
-        ctx = Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None)
+        ctx = Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None, identity=scope_identity(scope))
         read_http_headers(scope["headers"], ctx)
         call = Call(self.service, method, args, ctx)
         token = _current.set(call)

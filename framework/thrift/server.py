@@ -39,6 +39,7 @@ from ..filters import Handler
 from ..idl import Method
 from ..metrics import registry
 from ..service import Call, Service, run_eagerly
+from ..tls import peer_identity
 from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 
 __all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer"]
@@ -147,6 +148,7 @@ class Connection(asyncio.Protocol):
         "session",
         "peer",
         "peer_text",
+        "identity",
         "closing",
         "paused_reading",
         "paused_writing",
@@ -160,6 +162,7 @@ class Connection(asyncio.Protocol):
         self.session: Session | None = None
         self.peer: tuple[str, int] | None = None
         self.peer_text = "?"
+        self.identity: str | None = None  # from the TLS peer certificate
         self.closing = False
         self.paused_reading = False
         self.paused_writing = False
@@ -172,6 +175,7 @@ class Connection(asyncio.Protocol):
         if isinstance(peer, tuple):
             self.peer = (peer[0], peer[1])
             self.peer_text = f"{peer[0]}:{peer[1]}"
+        self.identity = peer_identity(transport.get_extra_info("ssl_object"))
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
@@ -424,7 +428,7 @@ class PlainSession(Session):
     # -- one message -------------------------------------------------------------------------------
     def handle(self, msg: bytes) -> None:
         p = 0
-        ctx = Context("thrift", self.protocol, self.conn.peer)
+        ctx = Context("thrift", self.protocol, self.conn.peer, identity=self.conn.identity)
         if self.context_from_header is not None:
             try:
                 p = self.context_from_header(msg, 0, ctx)

@@ -1,0 +1,298 @@
+"""Workers: N serving processes on the same ports, under one supervisor.
+
+``aviary run … --workers N`` (setting ``workers``; 0, the default, means one per core) makes
+the process a `Supervisor`:
+
+* it claims every port first (bound, not listening: port 0 becomes a real port here), then
+  starts N workers, fresh interpreters (``fork`` + ``exec``: nothing of the supervisor's event
+  loop or threads leaks into them), which each listen on those ports with ``SO_REUSEPORT``; the
+  kernel spreads new connections over them;
+* **extensions run in the supervisor, services in the workers.** The ZooKeeper announcer, the
+  admin port and any other `Extension` run once per host, so there is one announcement per
+  host:port; each worker builds its host with ``assemble(..., worker=True)``: the same filters,
+  no extensions;
+* the ``ready`` lines are printed once, by the supervisor, when every worker listens;
+* SIGTERM/SIGINT: the extensions drain (withdraw from ZooKeeper, wait ``drain_grace_s``), then
+  every worker gets SIGTERM and drains its calls in flight; exit 0 when all exited cleanly;
+* SIGHUP reaches every worker (each reloads its TLS certificates), and the supervisor's own
+  ports (the admin port);
+* a worker that dies is restarted (after a short backoff if it keeps dying); its lines on
+  stdout are relayed as ``worker N: …``.
+
+Workers rebuild the services from their plugin names (``service.plugin``), so a service built
+in code rather than by name (`framework.plugins.create`) runs with ``workers = 1`` only.
+``workers = 1`` means no supervisor and no extra process at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from .config import HOST_SETTINGS, Settings
+from .errors import AviaryError, ConfigError
+from .host import Endpoints, Host, bind_socket
+from .service import Service
+
+__all__ = ["Supervisor", "count", "worker_main"]
+
+log = logging.getLogger("aviary.workers")
+
+_READY_TIMEOUT_S = 60.0
+_STEADY_S = 10.0  # a worker that lived this long is restarted at once; sooner: with backoff
+_MAX_BACKOFF_S = 10.0
+
+
+def count(settings: Settings) -> int:
+    """Serving processes the settings ask for (``workers = 0``: one per core this may use)."""
+    return settings.workers or len(os.sched_getaffinity(0))
+
+
+class _Worker:
+    """One serving process: a fresh interpreter running `worker_main`."""
+
+    def __init__(self, index: int, spec: bytes, supervisor: Supervisor) -> None:
+        self.index = index
+        self.spec = spec
+        self.supervisor = supervisor
+        self.proc: asyncio.subprocess.Process | None = None
+        self.ready = asyncio.Event()
+        self.started_at = 0.0
+        self.backoff = 0.0
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    async def spawn(self) -> None:
+        self.ready = asyncio.Event()
+        self.started_at = time.monotonic()
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import sys; from framework.workers import worker_main; sys.exit(worker_main())",
+            stdin=asyncio.subprocess.PIPE,  # the spec, then held open: EOF tells the worker we are gone
+            stdout=asyncio.subprocess.PIPE,
+            stderr=None,  # logs go straight to ours
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(self.spec + b"\n")
+        await self.proc.stdin.drain()
+        self._reader = asyncio.get_running_loop().create_task(self._read(self.proc))
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        """The worker's stdout: its ``ready`` lines mark it ready; other lines are relayed."""
+        assert proc.stdout is not None
+        expect = len(self.supervisor.services)
+        while line := await proc.stdout.readline():
+            text = line.decode(errors="replace").rstrip("\n")
+            if text.startswith("ready ") and not self.ready.is_set():
+                expect -= 1
+                if expect == 0:
+                    self.ready.set()
+                continue
+            self.supervisor.say(f"worker {self.index}: {text}")
+
+    async def wait_ready(self) -> None:
+        """Until the worker listens on every port; raises if it exits first."""
+        assert self.proc is not None
+        exited = asyncio.ensure_future(self.proc.wait())
+        ready = asyncio.ensure_future(self.ready.wait())
+        try:
+            await asyncio.wait({exited, ready}, timeout=_READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if not self.ready.is_set():
+            exited.cancel()
+            if self.proc.returncode is None:
+                self.proc.kill()
+                raise AviaryError(f"worker {self.index} did not get ready within {_READY_TIMEOUT_S:g}s")
+            raise AviaryError(f"worker {self.index} exited ({_status(self.proc.returncode)}) before it was ready; its error is above")
+        exited.cancel()
+
+    def signal(self, sig: int) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                self.proc.send_signal(sig)
+            except ProcessLookupError:
+                pass
+
+    async def finished(self) -> int:
+        assert self.proc is not None
+        rc = await self.proc.wait()
+        if self._reader is not None:
+            await self._reader  # the worker's last lines
+        return rc
+
+
+def _status(rc: int) -> str:
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exit status {rc}"
+
+
+class Supervisor(Host):
+    """A host whose services run in worker processes (see the module's documentation)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # as Host's
+        super().__init__(*args, **kwargs)
+        services, settings = self.services, self.settings
+        unnamed = [s.name for s in services if s.plugin is None]
+        if unnamed:
+            raise ConfigError("workers", f"{', '.join(unnamed)} was built in code, not by plugin name, so worker processes cannot rebuild it: use workers = 1")
+        self.count = count(settings)
+        self.workers: list[_Worker] = []
+        self.status = 0
+        self._holds: list[socket.socket] = []
+        self._watchers: list[asyncio.Task[None]] = []
+
+    # -- ports -------------------------------------------------------------------------------------
+    def _claim(self, service: Service, kind: str, port: int) -> int:
+        """Hold `port` for the workers: bound with SO_REUSEPORT, never listening, so the kernel
+        hands connections to the workers only. A plain bind first, so a port someone else
+        uses (even with SO_REUSEPORT) fails here with the setting named, as without workers."""
+        probe = self._bind(service, kind, port, listen=False)
+        port = probe.getsockname()[1]
+        probe.close()
+        self._holds.append(bind_socket(self.settings.bind, port, reuse_port=True, listen=False))
+        return port
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start_services(self) -> None:
+        taken: set[int] = set()
+        services: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.settings.services.items()}
+        for index, service in enumerate(self.services):
+            ports = self._ports_for(index, service, taken)
+            claimed = {kind: self._claim(service, kind, ports[kind]) for kind in ("thrift", "http")}
+            services.setdefault(service.name, {}).update({f"{k}_port": p for k, p in claimed.items()})
+            host = self._display_host
+            self.endpoints[service.name] = Endpoints(service.name, {k: (host, p) for k, p in claimed.items()})
+        spec = json.dumps(
+            {
+                "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},
+                "services": services,
+                "sources": self.settings.sources,
+                "plugins": [s.plugin for s in self.services],
+            },
+            default=str,
+        ).encode()
+        self.workers = [_Worker(i + 1, spec, self) for i in range(self.count)]
+        for w in self.workers:
+            await w.spawn()
+        await asyncio.gather(*(w.wait_ready() for w in self.workers))
+        pids = ", ".join(str(w.pid) for w in self.workers)
+        self.say(f"workers: {self.count} serving processes (pids {pids})")
+        loop = asyncio.get_running_loop()
+        self._watchers = [loop.create_task(self._watch(w)) for w in self.workers]
+
+    async def _watch(self, w: _Worker) -> None:
+        """Restart `w` whenever it dies, until the supervisor stops."""
+        while True:
+            rc = await w.finished()
+            if self._stopping:
+                return
+            lived = time.monotonic() - w.started_at
+            w.backoff = 0.0 if lived >= _STEADY_S else min(max(w.backoff * 2, 0.5), _MAX_BACKOFF_S)
+            self.say(f"worker {w.index} (pid {w.pid}) exited ({_status(rc)}); restarting" + (f" in {w.backoff:g}s" if w.backoff else ""))
+            await asyncio.sleep(w.backoff)
+            if self._stopping:
+                return
+            try:
+                await w.spawn()
+                await w.wait_ready()
+            except AviaryError as e:
+                log.error("%s", e)
+                continue
+            self.say(f"worker {w.index} restarted (pid {w.pid})")
+
+    async def stop_services(self) -> None:
+        self.say(f"stopping: {len(self.workers)} workers finish their calls in flight")
+        for t in self._watchers:
+            t.cancel()
+        for w in self.workers:
+            w.signal(signal.SIGTERM)
+        timeout = self.settings.shutdown_timeout_s + 5
+        results = await asyncio.gather(*(asyncio.wait_for(w.finished(), timeout) for w in self.workers if w.proc), return_exceptions=True)
+        for w, rc in zip([w for w in self.workers if w.proc], results):
+            if isinstance(rc, BaseException):
+                log.error("worker %d (pid %s) did not stop within %gs: killed", w.index, w.pid, timeout)
+                w.signal(signal.SIGKILL)
+                self.status = 1
+            elif rc != 0:
+                log.error("worker %d (pid %s) ended with %s", w.index, w.pid, _status(rc))
+                self.status = 1
+        for sock in self._holds:
+            sock.close()
+        self._holds.clear()
+
+    def reload(self) -> None:
+        super().reload()  # the supervisor's own ports (the admin port)
+        for w in self.workers:
+            w.signal(signal.SIGHUP)
+
+    async def run(self) -> int:
+        rc = await super().run()
+        return rc or self.status
+
+
+# -- inside a worker ---------------------------------------------------------------------------------
+
+
+def worker_main() -> int:
+    """A worker process: read the spec from stdin, serve until SIGTERM or until stdin closes
+    (the supervisor is gone). SIGINT is ignored: Ctrl-C reaches the whole process group, and
+    the supervisor decides the order of the shutdown."""
+    import uvloop
+
+    from . import plugins
+    from .host import assemble, configure_logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    spec = json.loads(sys.stdin.buffer.readline())
+    settings = Settings(spec["settings"], spec["services"], spec["sources"])
+    configure_logging(settings.log_level)
+    try:
+        services = [plugins.create(name, settings) for name in spec["plugins"]]
+        host = assemble(settings, services, worker=True)
+        return uvloop.run(_serve(host))
+    except AviaryError as e:
+        print(f"aviary worker: {e}", file=sys.stderr)
+        return 2
+
+
+async def _serve(host: Host) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, host.reload)
+    orphaned = loop.create_task(_supervisor_gone(stop))
+    try:
+        await host.start()
+    except BaseException:
+        await host.stop()
+        raise
+    await stop.wait()
+    orphaned.cancel()
+    await host.stop()
+    return 0
+
+
+async def _supervisor_gone(stop: asyncio.Event) -> None:
+    """Set `stop` when stdin (the supervisor's end of the pipe) closes."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    await reader.read()
+    log.warning("the supervisor is gone: draining")
+    stop.set()

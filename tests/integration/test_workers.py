@@ -1,0 +1,143 @@
+"""`aviary run --workers N`: N serving processes on shared ports under one supervisor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from conftest import ROOT, AviaryProcess  # noqa: E402
+from test_host import framed_call, read_reply  # noqa: E402
+
+from framework.thrift.codec import REPLY  # noqa: E402
+
+TESTS = str(ROOT / "tests")
+BASE = ["run", "probe:create", "--zk", "none", "--bind", "127.0.0.1", "--admin-port", "0", "--thrift-port", "0", "--http-port", "0"]
+
+
+def rest_pid(p: AviaryProcess) -> int:
+    """The pid of the process that served one call on a fresh connection."""
+    with httpx.Client(timeout=10) as c:
+        return int(c.post(p.url("probe", "/Probe/whoami")).json()["pid"])
+
+
+def thrift_pid(p: AviaryProcess) -> int:
+    with socket.create_connection(p.addr("probe"), timeout=10) as s:
+        s.sendall(framed_call("whoami", [], 3))
+        name, mtype, seqid, field, result = read_reply(s, "whoami")
+    assert (mtype, seqid, field) == (REPLY, 3, 0)
+    return int(result["pid"])
+
+
+def pids_seen(p: AviaryProcess, want: int, call=rest_pid, tries: int = 200) -> set[int]:
+    """Pids serving fresh connections, until `want` different ones answered (the kernel spreads
+    connections over the workers by a hash: a few tries suffice)."""
+    seen: set[int] = set()
+    for _ in range(tries):
+        seen.add(call(p))
+        if len(seen) >= want:
+            break
+    return seen
+
+
+def test_one_worker_means_no_worker_process(aviary_process) -> None:
+    p = aviary_process(*BASE, "--workers", "1", env={"PYTHONPATH": TESTS})
+    assert rest_pid(p) == thrift_pid(p) == p.proc.pid
+    assert not any(ln.startswith("workers:") for ln in p.lines)
+    assert p.stop() == 0
+
+
+def test_two_workers_share_the_ports_and_both_serve(aviary_process) -> None:
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    assert [ln for ln in p.lines if ln.startswith("ready ")] == [p.wait_line("^ready probe ")]  # printed once
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+    assert p.proc.pid not in workers
+    assert pids_seen(p, 2) == workers
+    assert pids_seen(p, 2, thrift_pid) == workers
+    assert p.stop() == 0
+
+
+def test_sigterm_drains_every_worker_then_exits_0(aviary_process) -> None:
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    conns = [socket.create_connection(p.addr("probe"), timeout=10) for _ in range(12)]  # both workers get some
+    for i, s in enumerate(conns):
+        s.sendall(framed_call("slow", [1500], i))
+    http: list[httpx.Response] = []
+    t = threading.Thread(target=lambda: http.append(httpx.post(p.url("probe", "/Probe/slow"), json={"ms": 1500}, timeout=10)))
+    t.start()
+    threading.Event().wait(0.5)  # every call is running
+    p.send_signal(signal.SIGTERM)
+    for i, s in enumerate(conns):
+        assert read_reply(s, "slow") == ("slow", REPLY, i, 0, 1500)
+        s.close()
+    t.join(10)
+    assert http[0].json() == 1500
+    assert p.wait(30) == 0
+    assert "worker 1: stopped" in p.lines and "worker 2: stopped" in p.lines and p.lines[-1] == "stopped"
+
+
+def test_ctrl_c_is_the_supervisors_to_handle(aviary_process) -> None:
+    # Ctrl-C in a terminal sends SIGINT to every process of the group: the workers ignore it,
+    # so that the supervisor can withdraw the host from discovery before they stop serving.
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+    for pid in workers:
+        os.kill(pid, signal.SIGINT)
+    assert pids_seen(p, 2) == workers  # both still serving
+    assert not any(ln.startswith("worker ") for ln in p.lines)
+    assert p.stop(signal.SIGINT) == 0
+    assert "worker 1: stopped" in p.lines and "worker 2: stopped" in p.lines
+
+
+def test_a_killed_worker_is_restarted_and_serves(aviary_process) -> None:
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    p.wait_line(rf"^worker \d \(pid {victim}\) exited \(killed by SIGKILL\); restarting")
+    line = p.wait_line(r"^worker \d restarted \(pid \d+\)")
+    new = int(line.split("pid ")[1].rstrip(")"))
+    assert pids_seen(p, 2) == workers - {victim} | {new}
+    assert p.stop() == 0
+
+
+def test_sighup_reaches_every_worker(aviary_process) -> None:
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    p.proc.send_signal(signal.SIGHUP)
+    p.wait_line("^worker 1: SIGHUP: ")
+    p.wait_line("^worker 2: SIGHUP: ")
+    assert len(pids_seen(p, 2)) == 2  # still serving, both
+    assert p.stop() == 0
+
+
+def test_workers_serve_mutual_tls_and_reload_it_on_sighup(aviary_process, tmp_path: Path) -> None:
+    import ssl
+
+    from certs import CA
+
+    ca = CA(tmp_path, "ca")
+    server, alice = ca.issue("server"), ca.issue("alice", uri="spiffe://aviary.test/alice")
+    env = {"PYTHONPATH": TESTS, "AVIARY_TLS_CERT": str(server.cert), "AVIARY_TLS_KEY": str(server.key), "AVIARY_TLS_CA": str(ca.pem)}
+    p = aviary_process(*BASE, "--workers", "2", env=env)
+    ctx = ssl.create_default_context(cafile=str(ca.pem))
+    ctx.load_cert_chain(str(alice.cert), str(alice.key))
+    port = p.addr("probe", "http")[1]
+    seen = set()
+    for _ in range(200):
+        with httpx.Client(verify=ctx, timeout=10) as c:
+            r = c.post(f"https://localhost:{port}/Probe/whoami").json()
+        assert r["identity"] == "spiffe://aviary.test/alice"
+        seen.add(r["pid"])
+        if len(seen) == 2:
+            break
+    assert len(seen) == 2
+    p.proc.send_signal(signal.SIGHUP)
+    p.wait_line("^worker 1: SIGHUP: reloaded TLS certificates")
+    p.wait_line("^worker 2: SIGHUP: reloaded TLS certificates")
+    assert p.stop() == 0
