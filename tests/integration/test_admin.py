@@ -139,7 +139,7 @@ def test_admin_port_in_use_is_a_clear_error(host: InProcessHost) -> None:
     from services.echo import create as create_echo
 
     _, busy = host.addr("admin", "http")
-    settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": busy, "bind": "127.0.0.1", "zk": "none"})
+    settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": busy, "bind": "127.0.0.1", "zk": "none", "workers": 1})
     import asyncio
 
     async def start() -> None:

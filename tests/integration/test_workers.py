@@ -55,7 +55,7 @@ def test_one_worker_means_no_worker_process(aviary_process) -> None:
 
 def test_two_workers_share_the_ports_and_both_serve(aviary_process) -> None:
     p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
-    assert [ln for ln in p.lines if ln.startswith("ready ")] == [p.wait_line("^ready probe ")]  # printed once
+    assert [ln for ln in p.lines if ln.startswith("ready probe ")] == [p.wait_line("^ready probe ")]  # printed once
     workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
     assert p.proc.pid not in workers
     assert pids_seen(p, 2) == workers
