@@ -410,3 +410,27 @@ def test_drain_sends_tdrain_serves_until_rdrain_then_nacks() -> None:
 
 def test_nack_is_a_retryable_error() -> None:
     assert MuxNack.retryable and MuxDraining.retryable and not MuxCallError.retryable
+
+
+def test_raw_handshake_echoes_the_marker_and_fragments_to_mux_framer(host: InProcessHost) -> None:
+    r = Raw(host.addr("probe"))
+    try:
+        r.send(w.encode(w.RERR, 1, w.TINIT_CHECK))
+        m = r.recv()
+        assert (m.raw_type, m.tag, m.body) == (127, 1, b"tinit check")  # echoed, as Finagle sends Rerr
+        r.send(w.encode(w.TINIT, 1, w.encode_init(1, [(b"mux-framer", struct.pack(">i", 16)), (b"tls", b"off")])))
+        m = r.recv()
+        assert (m.type, m.tag) == (w.RINIT, 1)
+        assert w.parse_init(m.body) == (1, [(b"tls", b"off")])
+        r.send(tdispatch(2, "join", ["a" * 40, 1, []]))
+        parts = []
+        while True:
+            m = r.recv()
+            assert m.type == w.RDISPATCH and m.tag == 2 and len(m.body) <= 16
+            parts.append(m.body)
+            if not m.fragment:
+                break
+        assert len(parts) > 3
+        assert reply_value("join", w.MuxMessage(w.RDISPATCH, 2, b"".join(parts))) == "a" * 40 + "/1"
+    finally:
+        r.close()
