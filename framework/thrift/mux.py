@@ -39,6 +39,7 @@ __all__ = ["sniff", "MuxSession"]
 
 log = logging.getLogger("aviary.thrift.mux")
 
+_BARE = bytes(6)
 _MAX_CALLS = 4096  # calls in flight per session; past it the session stops reading (backpressure)
 
 
@@ -102,6 +103,8 @@ class MuxSession(Session):
         self.drained = False  # Rdrain received: new dispatches get NACK
         self.dispatched = False  # the handshake window closes at the first dispatch
         self._replies = _Replies(conn, True, self.codec)
+        self._out: list[bytes | bytearray] = []  # replies held back while feeding, sent together
+        self._batching = False
         registry.counter("srv", self.server.service.name, "thriftmux", "connects").value += 1
 
     # -- Session -----------------------------------------------------------------------------------
@@ -125,6 +128,14 @@ class MuxSession(Session):
             self._write(w.TDRAIN, w.CONTROL_TAG)
 
     def feed(self) -> None:
+        self._batching = True
+        try:
+            self._feed()
+        finally:
+            self._batching = False
+            self._flush()
+
+    def _feed(self) -> None:
         conn = self.conn
         limit = self.server.options.max_frame_bytes
         while conn.transport is not None and not conn.paused_writing and len(self.calls) < _MAX_CALLS:
@@ -198,7 +209,6 @@ class MuxSession(Session):
             p.task.cancel()
         self.server.inflight -= 1
         self._write(w.RDISCARDED, tag)
-        self.conn.maybe_resume()
 
     def _dispatch(self, kind: int, tag: int, body: bytes) -> None:
         self.dispatched = True
@@ -218,9 +228,12 @@ class MuxSession(Session):
         ctx = Context("thrift", "mux", self.conn.peer)
         try:
             if kind == w.TDISPATCH:
-                d = w.parse_tdispatch(body)
-                w.contexts_to_context(d.contexts, ctx)
-                payload = d.body
+                if body.startswith(_BARE):  # no contexts, destination or delegations
+                    payload = body[6:]
+                else:
+                    d = w.parse_tdispatch(body)
+                    w.contexts_to_context(d.contexts, ctx)
+                    payload = d.body
             else:
                 ctx.trace, payload = w.parse_treq(body)
         except WireError as e:
@@ -272,7 +285,11 @@ class MuxSession(Session):
         for p in list(self.calls.values()):
             self._write(w.RERR, p.tag, msg)
         self.connection_lost()
-        self.conn.fail("mux_duplicate_tag", msg.decode())
+        self.server.bad_input("mux_duplicate_tag", self.conn, msg.decode())
+        self._flush()
+        self.conn.buf.clear()
+        if self.conn.transport is not None:
+            self.conn.transport.close()  # not abort: the Rerrs must leave first
 
     def _done(self, pending: _Pending, result: Any, error: BaseException | None) -> None:
         if self.calls.get(pending.tag) is not pending:
@@ -293,7 +310,8 @@ class MuxSession(Session):
                 r.reply_failure(pending.method, pending.name, pending.seqid, error)
             if r.out is not None:
                 self._send_reply(pending.kind, pending.tag, r.out)
-        self.conn.maybe_resume()
+        if not self._batching:  # inside feed, its own loop carries on (no recursion per call)
+            self.conn.maybe_resume()
 
     # -- replies -----------------------------------------------------------------------------------
     def _reply_app_error(self, kind: int, tag: int, name: str, seqid: int, type_: int, message: str) -> None:
@@ -323,19 +341,32 @@ class MuxSession(Session):
         if self.max_frame_out and len(out) - 8 > self.max_frame_out and typ == w.RDISPATCH:
             self._write_fragments(typ, tag, bytes(out[8:]))
             return
-        self.conn.write(out)
+        self._emit(out)
 
     def _write(self, typ: int, tag: int, body: bytes | bytearray = b"") -> None:
         if self.max_frame_out and len(body) > self.max_frame_out and typ == w.RDISPATCH:
             self._write_fragments(typ, tag, bytes(body))
             return
-        self.conn.write(w.encode(typ, tag, body))
+        self._emit(w.encode(typ, tag, body))
+
+    def _emit(self, data: bytes | bytearray) -> None:
+        # While `feed` works through a read, replies wait and leave in one write: a read brings
+        # many dispatches and most handlers finish eagerly, so this saves a system call per reply.
+        if self._batching:
+            self._out.append(data)
+        else:
+            self.conn.write(data)
+
+    def _flush(self) -> None:
+        if self._out:
+            out, self._out = self._out, []
+            self.conn.write(out[0] if len(out) == 1 else b"".join(out))
 
     def _write_fragments(self, typ: int, tag: int, body: bytes) -> None:
         step = self.max_frame_out
         for i in range(0, len(body), step):
             last = i + step >= len(body)
-            self.conn.write(w.encode(typ, tag if last else tag | w.FRAGMENT, body[i : i + step]))
+            self._emit(w.encode(typ, tag if last else tag | w.FRAGMENT, body[i : i + step]))
 
 
 def _prefix(kind: int) -> int:

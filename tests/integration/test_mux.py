@@ -434,3 +434,18 @@ def test_raw_handshake_echoes_the_marker_and_fragments_to_mux_framer(host: InPro
         assert reply_value("join", w.MuxMessage(w.RDISPATCH, 2, b"".join(parts))) == "a" * 40 + "/1"
     finally:
         r.close()
+
+
+def test_thousands_of_pipelined_dispatches_in_one_write(host: InProcessHost) -> None:
+    # Handlers that finish eagerly, thousands of frames in one read: all answered, by tag.
+    n = 3000
+    r = Raw(host.addr("probe"))
+    try:
+        r.send(b"".join(tdispatch(2 + i, "join", [f"p{i}", i, []]) for i in range(n)))
+        got = {}
+        while len(got) < n:
+            m = r.recv()
+            got[m.tag] = reply_value("join", m)
+        assert got == {2 + i: f"p{i}/{i}" for i in range(n)}
+    finally:
+        r.close()
