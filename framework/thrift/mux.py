@@ -232,7 +232,8 @@ class MuxSession(Session):
                     payload = body[6:]
                 else:
                     d = w.parse_tdispatch(body)
-                    w.contexts_to_context(d.contexts, ctx)
+                    for problem in w.contexts_to_context(d.contexts, ctx):
+                        self.server.bad_input("bad_context", self.conn, f"tag {tag}: {problem} (ignored)")
                     payload = d.body
             else:
                 ctx.trace, payload = w.parse_treq(body)

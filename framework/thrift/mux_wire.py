@@ -318,26 +318,38 @@ def encode_trace(t: TraceId) -> bytes:
     return out
 
 
-def contexts_to_context(contexts: list[tuple[bytes, bytes]], ctx: Context) -> None:
-    """Fill `ctx` from a Tdispatch's contexts; unknown keys are kept in ``ctx.extra``."""
+def contexts_to_context(contexts: list[tuple[bytes, bytes]], ctx: Context) -> list[str]:
+    """Fill `ctx` from a Tdispatch's contexts; unknown keys are kept in ``ctx.extra``.
+
+    A known context whose value does not decode is left out and named in the returned list,
+    and the call goes on: Finagle treats a value it cannot unmarshal as absent, too."""
+    problems = []
     for k, v in contexts:
-        if k == TRACE_KEY:
-            ctx.trace = decode_trace(v)
-        elif k == DEADLINE_KEY:
-            if len(v) != 16:
-                raise WireError(f"Deadline context of {len(v)} bytes, expected 16")
-            ts, dl = struct.unpack(">qq", v)
-            ctx.deadline = Deadline(ts, dl)
-        elif k == RETRIES_KEY:
-            if len(v) != 4:
-                raise WireError(f"Retries context of {len(v)} bytes, expected 4")
-            ctx.retries = _i.unpack(v)[0]
-        elif k == CLIENT_ID_KEY:
-            ctx.client_id = v.decode("utf-8", "replace")
-        else:
-            if ctx.extra is None:
-                ctx.extra = {}
-            ctx.extra[k.decode("utf-8", "replace")] = v
+        try:
+            _one_context(k, v, ctx)
+        except WireError as e:
+            problems.append(str(e))
+    return problems
+
+
+def _one_context(k: bytes, v: bytes, ctx: Context) -> None:
+    if k == TRACE_KEY:
+        ctx.trace = decode_trace(v)
+    elif k == DEADLINE_KEY:
+        if len(v) != 16:
+            raise WireError(f"Deadline context of {len(v)} bytes, expected 16")
+        ts, dl = struct.unpack(">qq", v)
+        ctx.deadline = Deadline(ts, dl)
+    elif k == RETRIES_KEY:
+        if len(v) != 4:
+            raise WireError(f"Retries context of {len(v)} bytes, expected 4")
+        ctx.retries = _i.unpack(v)[0]
+    elif k == CLIENT_ID_KEY:
+        ctx.client_id = v.decode("utf-8", "replace") or None  # empty: the legacy "no client id"
+    else:
+        if ctx.extra is None:
+            ctx.extra = {}
+        ctx.extra[k.decode("utf-8", "replace")] = v
 
 
 def context_to_contexts(ctx: Context | None) -> list[tuple[bytes, bytes]]:

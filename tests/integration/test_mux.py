@@ -252,7 +252,7 @@ async def _session_tasks() -> int:
 # -- bad input fails alone -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "case",
-    ["unknown_type", "reserved_tag", "lying_context_length", "not_thrift", "unexpected_type", "lying_frame_size", "duplicate_tag"],
+    ["unknown_type", "reserved_tag", "lying_context_length", "bad_context_value", "not_thrift", "unexpected_type", "lying_frame_size", "duplicate_tag"],
 )
 def test_bad_input_fails_alone(host: InProcessHost, case: str) -> None:
     async def go() -> None:
@@ -294,6 +294,11 @@ def _bad_session(addr: tuple[str, int], case: str) -> None:
             r.send(tdispatch(7, "slow", [0]))
             assert reply_value("slow", r.recv()) == 0
             assert bad("malformed") == before + 1
+        elif case == "bad_context_value":
+            before = bad("bad_context")
+            r.send(tdispatch(5, "whoami", [], [(w.RETRIES_KEY, b"\0"), (w.CLIENT_ID_KEY, b"still-here")]))
+            assert reply_value("whoami", r.recv())["client"] == "still-here"  # the call runs without it
+            assert bad("bad_context") == before + 1
         elif case == "not_thrift":
             before = bad("malformed")
             r.send(w.encode(w.TDISPATCH, 8, w.encode_tdispatch([], b"hello, not thrift")))

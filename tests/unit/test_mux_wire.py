@@ -137,15 +137,17 @@ def test_contexts_fill_the_call_context_and_round_trip() -> None:
         (w.CLIENT_ID_KEY, "caller-\u00e9".encode()),
         (b"com.example.Other", b"kept"),
     ]
-    w.contexts_to_context(contexts, ctx)
+    assert w.contexts_to_context(contexts, ctx) == []
     assert ctx.trace == TraceId(trace_id=1, span_id=2, parent_id=None, sampled=False)
     assert ctx.deadline == Deadline(1_000, 2_000)
     assert (ctx.retries, ctx.client_id) == (3, "caller-\u00e9")
     assert ctx.extra == {"com.example.Other": b"kept"}
     assert w.context_to_contexts(ctx) == contexts[:4]
-    for key, bad in ((w.DEADLINE_KEY, b"\0" * 8), (w.RETRIES_KEY, b"\0")):
-        with pytest.raises(WireError):
-            w.contexts_to_context([(key, bad)], Context("thrift"))
+    # A value that does not decode is left out and reported, as Finagle treats it as absent.
+    ctx = Context("thrift")
+    problems = w.contexts_to_context([(w.DEADLINE_KEY, b"\0" * 8), (w.RETRIES_KEY, b"\0"), (w.TRACE_KEY, b"x"), (w.CLIENT_ID_KEY, b"")], ctx)
+    assert len(problems) == 3 and "Deadline" in problems[0]
+    assert (ctx.deadline, ctx.retries, ctx.trace, ctx.client_id) == (None, 0, None, None)
 
 
 def test_fragments_reassemble_per_tag() -> None:
