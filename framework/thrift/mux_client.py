@@ -98,6 +98,7 @@ class MuxConnection:
         self.draining = False
         self.closed = False
         self.server_headers: dict[bytes, bytes] | None = None  # the Rinit headers, when handshaken
+        self.pongs = 0  # Rpings received: how often the server proved alive
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[int, tuple[asyncio.Future[Any], Method]] = {}
@@ -280,6 +281,7 @@ class MuxConnection:
         elif t == w.TPING:
             self._send(w.encode(w.RPING, m.tag))
         elif t == w.RPING:
+            self.pongs += 1
             if self._ping is not None and not self._ping.done():
                 self._ping.set_result(None)
         elif t == w.TLEASE:

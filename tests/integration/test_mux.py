@@ -24,7 +24,7 @@ from framework.context import Context, Deadline, TraceId
 from framework.metrics import registry
 from framework.thrift import mux_wire as w
 from framework.thrift.codec import CALL, REPLY, BinaryCodec
-from framework.thrift.mux_client import MuxCallError, MuxConnection, MuxDraining, MuxNack, RemoteApplicationError
+from framework.thrift.mux_client import MuxCallError, MuxClosed, MuxConnection, MuxDraining, MuxNack, RemoteApplicationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from conftest import InProcessHost  # noqa: E402
@@ -454,3 +454,104 @@ def test_thousands_of_pipelined_dispatches_in_one_write(host: InProcessHost) -> 
         assert got == {2 + i: f"p{i}/{i}" for i in range(n)}
     finally:
         r.close()
+
+
+# -- the client against peers that misbehave (real sockets, scripted replies) ---------------------
+class ScriptedPeer:
+    """A TCP server on 127.0.0.1 that answers each Mux frame with `reply(frame)` (bytes or None)."""
+
+    def __init__(self, reply: Any) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.addr = self.sock.getsockname()[:2]
+        self.reply = reply
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        buf = bytearray()
+        with conn:
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buf += chunk
+                while (m := w.read_frame(buf, 1 << 20)) is not None:
+                    out = self.reply(m)
+                    if out:
+                        conn.sendall(out)
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
+    def reply(m: w.MuxMessage) -> bytes | None:
+        if m.type != w.TDISPATCH:
+            return None
+        name = PBIN.read_message_begin(w.parse_tdispatch(m.body).body, 0)[0]
+        if name == "slow":
+            return w.encode(w.RDISPATCH, m.tag, w.encode_rdispatch(w.NACK, b"", w.nack_contexts()))
+        if name == "hold":
+            return w.encode(w.RERR, m.tag, b"no such thing")
+        return w.encode(w.TDRAIN, 1)  # whoami: the server starts draining instead of answering
+
+    peer = ScriptedPeer(reply)
+
+    async def go() -> None:
+        conn = MuxConnection(*peer.addr, PROBE, handshake=False)
+        await conn.connect()
+        with pytest.raises(MuxNack) as nack:
+            await conn.call("slow", [1])
+        assert nack.value.retryable
+        with pytest.raises(MuxCallError, match="no such thing"):
+            await conn.call("hold", ["x"])
+        pending = asyncio.create_task(conn.call("whoami", []))
+        for _ in range(200):
+            if conn.draining:
+                break
+            await asyncio.sleep(0.01)
+        assert conn.draining and not conn.available
+        with pytest.raises(MuxDraining):
+            await conn.call("slow", [1])
+        pending.cancel()
+        await conn.close()
+
+    try:
+        run(go())
+    finally:
+        peer.close()
+
+
+def test_client_ping_detects_a_peer_that_stopped_answering() -> None:
+    peer = ScriptedPeer(lambda m: None)  # reads everything, answers nothing
+
+    async def go() -> None:
+        conn = MuxConnection(*peer.addr, PROBE, handshake=False, ping_timeout_s=0.2)
+        await conn.connect()
+        with pytest.raises(MuxClosed, match="ping"):
+            await conn.ping()
+        assert conn.closed
+        await conn.close()
+
+    try:
+        run(go())
+    finally:
+        peer.close()
+
+
+def test_client_ping_loop_keeps_a_live_session(host: InProcessHost) -> None:
+    async def go() -> int:
+        conn = MuxConnection(*host.addr("probe"), PROBE, ping_interval_s=0.02)
+        await conn.connect()
+        await asyncio.sleep(0.2)
+        assert not conn.closed and conn.pongs >= 3  # several pings answered meanwhile
+        result = await conn.call("slow", [1])
+        await conn.close()
+        return result
+
+    assert run(go()) == 1
