@@ -28,12 +28,12 @@ import logging
 from typing import Any, Callable
 
 from ..context import Context
-from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, ApplicationError, WireError
+from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, WireError
 from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
 from .codec import CALL, ONEWAY, NeedMore
-from .server import Connection, PlainSession, Session
+from .server import Connection, PlainSession, Session, _oneway_done
 
 __all__ = ["sniff", "MuxSession"]
 
@@ -374,7 +374,3 @@ def _prefix(kind: int) -> int:
     """Bytes before the Thrift payload: size, type, tag, status (+ a context count for Rdispatch)."""
     return 11 if kind == w.TDISPATCH else 9
 
-
-def _oneway_done(result: Any, error: BaseException | None) -> None:
-    if error is not None and not isinstance(error, (ApplicationError, asyncio.CancelledError)):
-        log.error("oneway call failed: %s: %s", type(error).__name__, error)
