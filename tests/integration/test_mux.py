@@ -555,3 +555,24 @@ def test_client_ping_loop_keeps_a_live_session(host: InProcessHost) -> None:
         return result
 
     assert run(go()) == 1
+
+
+def test_ttwitter_probe_still_reaches_the_plain_session(host: InProcessHost) -> None:
+    # Finagle's Thrift client opens with __can__finagle__trace__v3__ (framed strict CALL, seqid 0,
+    # an empty struct): not Mux, so the plain session answers it and keeps the connection.
+    name = b"__can__finagle__trace__v3__"
+    probe_call = struct.pack(">iii", 0x28, -0x7FFEFFFF, len(name)) + name + b"\0\0\0\0\0"
+    assert probe_call.hex().startswith("0000002880010001")
+    s = socket.create_connection(host.addr("probe"), timeout=5)
+    try:
+        s.sendall(probe_call)
+        buf = bytearray()
+        while len(buf) < 4 or len(buf) < 4 + struct.unpack_from(">i", buf)[0]:
+            buf += s.recv(65536)
+        got, mtype, seqid, _ = PBIN.read_message_begin(bytes(buf[4:]), 0)
+        assert (got, seqid) == (name.decode(), 0) and mtype in (REPLY, 3)  # UpgradeReply, or UNKNOWN_METHOD
+        s.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            s.recv(1)  # the connection stays open (a closed one would read b"")
+    finally:
+        s.close()
