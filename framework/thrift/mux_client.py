@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from ..context import Context
 from ..errors import AviaryError
@@ -84,6 +84,7 @@ class MuxConnection:
         connect_timeout_s: float = 5.0,
         max_frame_bytes: int = 16 << 20,
         frame_size: int = 0,
+        on_drain: Callable[[MuxConnection], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -95,6 +96,7 @@ class MuxConnection:
         self.connect_timeout_s = connect_timeout_s
         self.max_frame_bytes = max_frame_bytes  # the largest message accepted, fragments reassembled
         self.frame_size = frame_size  # asks the server to fragment replies into bodies this big (mux-framer)
+        self.on_drain = on_drain  # told once when the server sends Tdrain (a balancer drops this member)
         self.draining = False
         self.closed = False
         self.server_headers: dict[bytes, bytes] | None = None  # the Rinit headers, when handshaken
@@ -275,9 +277,12 @@ class MuxConnection:
         elif t == w.RDISCARDED:
             self._discarded.discard(m.tag)
         elif t == w.TDRAIN:
+            first = not self.draining
             self.draining = True
             self._send(w.encode(w.RDRAIN, m.tag))
             log.info("%s:%d is draining: new calls go elsewhere", self.host, self.port)
+            if first and self.on_drain is not None:
+                self.on_drain(self)
         elif t == w.TPING:
             self._send(w.encode(w.RPING, m.tag))
         elif t == w.RPING:

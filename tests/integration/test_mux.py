@@ -503,7 +503,8 @@ def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
     peer = ScriptedPeer(reply)
 
     async def go() -> None:
-        conn = MuxConnection(*peer.addr, PROBE, handshake=False)
+        told: list[MuxConnection] = []
+        conn = MuxConnection(*peer.addr, PROBE, handshake=False, on_drain=told.append)
         await conn.connect()
         with pytest.raises(MuxNack) as nack:
             await conn.call("slow", [1])
@@ -515,7 +516,7 @@ def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
             if conn.draining:
                 break
             await asyncio.sleep(0.01)
-        assert conn.draining and not conn.available
+        assert conn.draining and not conn.available and told == [conn]
         with pytest.raises(MuxDraining):
             await conn.call("slow", [1])
         pending.cancel()
