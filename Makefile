@@ -24,6 +24,7 @@ test: deps
 bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/mux.py
 
 deps: system-deps $(STAMP)
 

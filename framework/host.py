@@ -35,13 +35,14 @@ from typing import Any, Protocol, Sequence, TextIO
 
 import uvicorn
 
+from . import access, tls
 from .config import Settings
 from .errors import ConfigError
 from .filters import Filter
 from .rest.app import RestApp
 from .service import Service, default_executor
+from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
-from . import access, tls
 
 __all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "serve_http", "configure_logging"]
 
@@ -257,7 +258,7 @@ class Host:
             chain = service.chain(self.filters, executor=executor)
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
-            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s))
+            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=(mux_sniff,)))
             await thrift.start(thrift_sock, ssl=ssl_context)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
             http, ticker = await serve_http(app, http_sock, s)
