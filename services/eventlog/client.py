@@ -359,6 +359,8 @@ class LoggingHandler(logging.Handler):
     def __init__(self, client: EventLogClient, level: int = logging.NOTSET) -> None:
         super().__init__(level)
         self.client = client
+        # level and logger travel as fields, so the text is the message (and any traceback)
+        self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == _log.name:
