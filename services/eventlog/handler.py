@@ -33,30 +33,46 @@ class Limits:
         self.max_query_limit = max_query_limit
 
 
+_known_categories: set[str] = set()  # names already checked: the check is per name, not per event
+_known_label_names: set[str] = set()
+_KNOWN_MAX = 10_000
+
+
+def _known(name: str, rx: re.Pattern[str], cache: set[str]) -> bool:
+    if name in cache:
+        return True
+    if not rx.match(name):
+        return False
+    if len(cache) < _KNOWN_MAX:
+        cache.add(name)
+    return True
+
+
 def check_event(ev: dict[str, Any], where: str, limits: Limits) -> None:
     """Raise `T.Invalid` naming the field when an event (a plain dict) cannot be stored."""
     msg = ev.get("message")
     if not isinstance(msg, str):
         raise T.Invalid(field=f"{where}.message", reason="required, a string")
-    if len(msg.encode("utf-8", "surrogatepass")) > limits.max_message_bytes:
+    if len(msg) * 4 > limits.max_message_bytes and len(msg.encode("utf-8", "surrogatepass")) > limits.max_message_bytes:
         raise T.Invalid(field=f"{where}.message", reason=f"longer than {limits.max_message_bytes} bytes; split it")
     cat = ev.get("category", "")
-    if cat and not CATEGORY.match(cat):
+    if cat and not _known(cat, CATEGORY, _known_categories):
         raise T.Invalid(field=f"{where}.category", reason="use 1-128 of A-Z a-z 0-9 _ . : / -")
     for key in ("service", "host", "level"):
         v = ev.get(key, "")
         if not isinstance(v, str) or len(v) > MAX_LABEL_VALUE:
             raise T.Invalid(field=f"{where}.{key}", reason=f"a string of at most {MAX_LABEL_VALUE} characters")
-    labels = ev.get("labels") or {}
-    if len(labels) > MAX_LABELS:
-        raise T.Invalid(field=f"{where}.labels", reason=f"at most {MAX_LABELS} labels")
-    for k, v in labels.items():
-        if not isinstance(k, str) or not LABEL_NAME.match(k):
-            raise T.Invalid(field=f"{where}.labels", reason=f"label name {k!r}: use a letter or _ then letters, digits, _ or .")
-        if not isinstance(v, str) or len(v) > MAX_LABEL_VALUE:
-            raise T.Invalid(field=f"{where}.labels.{k}", reason=f"a string of at most {MAX_LABEL_VALUE} characters")
+    labels = ev.get("labels")
+    if labels:
+        if len(labels) > MAX_LABELS:
+            raise T.Invalid(field=f"{where}.labels", reason=f"at most {MAX_LABELS} labels")
+        for k, v in labels.items():
+            if not isinstance(k, str) or not _known(k, LABEL_NAME, _known_label_names):
+                raise T.Invalid(field=f"{where}.labels", reason=f"label name {k!r}: use a letter or _ then letters, digits, _ or .")
+            if not isinstance(v, str) or len(v) > MAX_LABEL_VALUE:
+                raise T.Invalid(field=f"{where}.labels.{k}", reason=f"a string of at most {MAX_LABEL_VALUE} characters")
     t = ev.get("t", 0)
-    if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+    if t.__class__ is not int or t < 0:
         raise T.Invalid(field=f"{where}.timeMs", reason="milliseconds since the epoch, at least 0")
 
 

@@ -183,11 +183,17 @@ class Store:
 
     def _index(self, first: int, events: list[dict[str, Any]], batch_id: str, when: float) -> None:
         seq = first
+        by_label = self._by_label
         for ev in events:
             self._seqs.append(seq)
             self._events[seq] = ev
-            for kv in labels_of(ev).items():
-                self._by_label.setdefault(kv, []).append(seq)
+            for k in LABEL_KEYS:
+                by_label.setdefault((k, ev.get(k, "")), []).append(seq)
+            extra = ev.get("labels")
+            if extra:
+                for kv in extra.items():
+                    if kv[0] not in LABEL_KEYS:
+                        by_label.setdefault(kv, []).append(seq)
             seq += 1
         if events:
             self.last_seq = max(self.last_seq, seq - 1)
