@@ -216,3 +216,15 @@ def test_a_full_disk_refuses_and_acknowledges_only_what_was_written(tmp_path: Pa
     assert messages(s) == result["acked"]  # every acknowledged event, nothing refused, no torn bytes
     assert registry.value("eventlog/wal/corrupt_records") == before
     s.close()
+
+
+@pytest.mark.parametrize("policy", ["batch", "os"])
+def test_other_policies_acknowledge_what_a_restart_reads(tmp_path: Path, policy: str) -> None:
+    s = opened(tmp_path, policy=policy, batch_interval_s=0.01)
+    before = s.wal.fsyncs.value
+    for i in range(50):
+        s.append([ev(f"e{i}")]).result(10)
+    if policy == "os":
+        assert s.wal.fsyncs.value == before  # never, as documented
+    s.close()
+    assert messages(opened(tmp_path)) == [f"e{i}" for i in range(50)]
