@@ -150,7 +150,7 @@ class EventLogHandler:
             raise T.TryLater(reason=e.reason, retryAfterMs=int(e.retry_after_s * 1000)) from None
 
     async def query(self, query: str, startMs: int, endMs: int, limit: int, direction: str, cursor: str) -> Any:
-        q = _parse(query)
+        q = parse_query(query)
         if direction not in ("backward", "forward"):
             raise T.Invalid(field="direction", reason='"backward" (newest first) or "forward" (oldest first)')
         if not 1 <= limit <= self.limits.max_query_limit:
@@ -159,7 +159,7 @@ class EventLogHandler:
         return T.Page(events=[T.Stored(seq=s, event=event_to_thrift(e)) for s, e in found], cursor="" if nxt is None else str(nxt))
 
     async def tail(self, query: str, afterSeq: int, limit: int) -> list[Any]:
-        q = _parse(query)
+        q = parse_query(query)
         if not 1 <= limit <= self.limits.max_query_limit:
             raise T.Invalid(field="limit", reason=f"between 1 and {self.limits.max_query_limit}")
         return [T.Stored(seq=s, event=event_to_thrift(e)) for s, e in self.store.after(q, afterSeq or 0, limit)]
@@ -247,7 +247,8 @@ class EventLogHandler:
         return None
 
 
-def _parse(query: str) -> Any:
+def parse_query(query: str) -> Any:
+    """A query's text to a `Query`; a malformed one is `T.Invalid` naming the problem."""
     try:
         return parse(query or "")
     except QueryError as e:

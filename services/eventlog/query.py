@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 __all__ = ["Query", "QueryError", "parse"]
 
@@ -145,6 +145,3 @@ def _line_filter(op: str, value: str, at: int) -> Callable[[str], bool]:
         return lambda line: rx.search(line) is not None
     return lambda line: rx.search(line) is None
 
-
-def describe(q: Any) -> str:  # pragma: no cover - debugging aid
-    return f"Query(equal={q.equal}, matchers={len(q.matchers)}, line={len(q.line)})"

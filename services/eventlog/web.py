@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .handler import LABEL_NAME, EventLogHandler, T, _parse, check_event
+from .handler import LABEL_NAME, EventLogHandler, T, parse_query, check_event
 from .store import LABEL_KEYS
 
 __all__ = ["routes"]
@@ -118,7 +118,7 @@ def routes(handler: EventLogHandler) -> list[Any]:
 
     async def sse(request: Request) -> Response:
         try:
-            q = _parse(request.query_params.get("query", ""))
+            q = parse_query(request.query_params.get("query", ""))
             after = int(request.query_params.get("after", str(store.last_seq)))
         except T.Invalid as e:
             return _invalid(e.field, e.reason)
