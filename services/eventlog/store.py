@@ -72,7 +72,7 @@ class Store:
         max_queue_events: int = 100_000,
         dedup_window_s: float = 3600.0,
         retention_age_s: float = 7 * 86400.0,
-        retention_bytes: int = 1 << 30,
+        retention_bytes: int = 256 << 20,
     ) -> None:
         self.wal = Wal(directory, policy=policy, segment_bytes=segment_bytes, batch_interval_s=batch_interval_s)
         self.max_queue_events = max_queue_events
@@ -114,7 +114,6 @@ class Store:
                 continue
             self._index(first, events, batch_id, time.time())
             seg.last_seq = max(seg.last_seq, first + len(events) - 1)
-            seg.last_time_ms = max([seg.last_time_ms, *(e.get("t", 0) for e in events)])
             n += len(events)
         self._next_seq = self.last_seq + 1
         self.wal.open(self._next_seq)
@@ -158,7 +157,7 @@ class Store:
             self._next_seq += len(events)
             self._queued_events += len(events)
             payload = json.dumps({"b": batch_id, "s": first, "e": events}, separators=(",", ":"), ensure_ascii=False).encode()
-            written = self.wal.submit(payload, first, first + len(events) - 1, max((e["t"] for e in events), default=now_ms))
+            written = self.wal.submit(payload, first + len(events) - 1)
             result: Future[Ack] = Future()
             if batch_id:
                 self._pending[batch_id] = result
@@ -256,11 +255,14 @@ class Store:
     # -- retention --------------------------------------------------------------------------
 
     def enforce_retention(self) -> int:
-        """Delete the oldest closed segments past the age or size limit; returns events dropped."""
-        cutoff_ms = (time.time() - self.retention_age_s) * 1000 if self.retention_age_s else None
+        """Delete the oldest closed segments past the age (since last written) or size limit;
+        returns the number of events dropped."""
+        # Age is when a segment was last written (its mtime), not the events' own times: a
+        # client with a wrong clock must not get acknowledged events deleted early.
+        cutoff = time.time() - self.retention_age_s if self.retention_age_s else None
 
         def keep(seg: Segment) -> bool:
-            if cutoff_ms is not None and seg.last_time_ms and seg.last_time_ms < cutoff_ms:
+            if cutoff is not None and _mtime(seg) < cutoff:
                 return False
             if self.retention_bytes and sum(s.size for s in self.wal.segments) > self.retention_bytes:
                 return False
@@ -287,6 +289,13 @@ class Store:
         registry.counter("eventlog", "retention", "events_deleted").incr(n)
         log.info("retention deleted %d segments (%d events)", len(dropped), n)
         return n
+
+
+def _mtime(seg: Segment) -> float:
+    try:
+        return seg.path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _chain(f: Future[Ack], fn: Any) -> Future[Ack]:

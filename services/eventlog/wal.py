@@ -50,7 +50,6 @@ class Segment:
     first_seq: int
     size: int = 0
     last_seq: int = -1
-    last_time_ms: int = 0
 
 
 def segment_name(first_seq: int) -> str:
@@ -91,7 +90,7 @@ class Wal:
         self.segments: list[Segment] = []
         self._fd = -1
         self._lock_fd = -1
-        self._queue: list[tuple[bytes, int, int, Future[None]]] = []
+        self._queue: list[tuple[bytes, int, Future[None]]] = []
         self._cond = threading.Condition()
         self._closing = False
         self._thread: threading.Thread | None = None
@@ -170,7 +169,7 @@ class Wal:
 
     # -- appending --------------------------------------------------------------------------
 
-    def submit(self, payload: bytes, first_seq: int, last_seq: int, time_ms: int) -> Future[None]:
+    def submit(self, payload: bytes, last_seq: int) -> Future[None]:
         """Queue one record; the future resolves once it is written (and synced, per policy)."""
         fut: Future[None] = Future()
         rec = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
@@ -178,7 +177,7 @@ class Wal:
             if self._closing:
                 fut.set_exception(OSError("the event log is closing"))
                 return fut
-            self._queue.append((rec, last_seq, time_ms, fut))
+            self._queue.append((rec, last_seq, fut))
             self._cond.notify()
         return fut
 
@@ -202,7 +201,7 @@ class Wal:
                     self._sync()
                 return
 
-    def _commit(self, group: list[tuple[bytes, int, int, Future[None]]]) -> None:
+    def _commit(self, group: list[tuple[bytes, int, Future[None]]]) -> None:
         seg = self.segments[-1]
         start = seg.size
         data = b"".join(g[0] for g in group)
@@ -227,7 +226,6 @@ class Wal:
                 fut.set_exception(e)
             return
         seg.last_seq = max(seg.last_seq, group[-1][1])
-        seg.last_time_ms = max(seg.last_time_ms, max(g[2] for g in group))
         self.bytes_written.incr(len(data))
         for *_, fut in group:
             fut.set_result(None)

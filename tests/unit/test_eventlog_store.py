@@ -4,6 +4,7 @@ idempotent batch ids across a restart, queries, retention, and a real full disk 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -63,7 +64,7 @@ def test_concurrent_records_share_one_fsync(tmp_path: Path) -> None:
     wal = Wal(tmp_path, policy="always")
     list(wal.replay())
     before = wal.fsyncs.value
-    futures = [wal.submit(f"record {i}".encode(), i, i, 0) for i in range(10)]  # queued before the writer runs
+    futures = [wal.submit(f"record {i}".encode(), i) for i in range(10)]  # queued before the writer runs
     wal.open(1)
     for f in futures:
         f.result(10)
@@ -159,9 +160,11 @@ def test_retention_by_size_drops_oldest_segments(tmp_path: Path) -> None:
 
 def test_retention_by_age(tmp_path: Path) -> None:
     s = opened(tmp_path, segment_bytes=500, retention_age_s=3600)
-    old = int((time.time() - 7200) * 1000)
     for i in range(20):
-        s.append([ev(f"old {i} " + "x" * 40, t=old)]).result(10)
+        s.append([ev(f"old {i} " + "x" * 40)]).result(10)
+    two_hours_ago = time.time() - 7200
+    for seg in s.wal.segments:
+        os.utime(seg.path, (two_hours_ago, two_hours_ago))  # as if last written then
     s.append([ev("new")]).result(10)
     assert s.enforce_retention() > 0
     left = messages(s)
