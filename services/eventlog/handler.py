@@ -180,9 +180,8 @@ class EventLogHandler:
                 self.scribe_dropped.incr()
                 continue
             events.append({"t": now_ms, "service": "", "host": "", "level": "info", "category": cat, "message": msg})
-        if len(events) > self.limits.max_batch_events:
-            self.scribe_try_later.incr()
-            return T.scribe.ResultCode.TRY_LATER
+        # No batch-size limit here: TRY_LATER would make a Scribe client resend the same batch
+        # forever. The Thrift frame limit (max_frame_bytes) bounds a batch instead.
         if not events:
             self.scribe_ok.incr()
             return T.scribe.ResultCode.OK
