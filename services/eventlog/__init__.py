@@ -71,7 +71,7 @@ create.settings = (  # type: ignore[attr-defined]
     Setting("segment_bytes", 64 << 20, size, "start a new WAL segment after this many bytes"),
     Setting("retention_age_s", 7 * 86400.0, number, "delete segments last written longer ago than this (0: keep forever)"),
     Setting("retention_bytes", 256 << 20, size, "delete the oldest segments while the WAL is larger than this (the in-memory index takes a few times this)"),
-    Setting("max_queue_events", 100_000, positive, "events waiting for the disk before new batches get TRY_LATER / 503"),
+    Setting("max_queue_events", 100_000, positive, "events waiting for the disk before new batches get TRY_LATER / 503 (keep it above the largest batch)"),
     Setting("max_batch_events", 10_000, positive, "largest structured or Loki batch accepted (larger: Invalid); Scribe batches are bounded by max_frame_bytes"),
     Setting("max_message_bytes", 1 << 20, size, "largest single message"),
     Setting("dedup_window_s", 3600.0, number, "how long a client batch id is remembered for idempotent retries"),
