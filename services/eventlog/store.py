@@ -52,12 +52,32 @@ class Ack:
         self.first_seq = first_seq
 
 
-def labels_of(ev: dict[str, Any]) -> dict[str, str]:
-    """The labels a query selects on: the fixed ones plus the event's own."""
-    out = {k: ev.get(k, "") for k in LABEL_KEYS}
-    extra = ev.get("labels")
-    if extra:
-        out = {**extra, **out}
+# An indexed event is a flat tuple of strings and ints, (t, service, host, level, category,
+# message, labels as ((k, v), ...), trace): the garbage collector stops tracking such tuples,
+# so a large index does not make every collection walk millions of objects (with dicts it did:
+# p99 ack latency tripled under load).
+Packed = tuple[int, str, str, str, str, str, tuple[tuple[str, str], ...], str]
+
+
+def _pack(ev: dict[str, Any]) -> Packed:
+    labels = ev.get("labels")
+    return (ev.get("t", 0), ev.get("service", ""), ev.get("host", ""), ev.get("level", ""), ev.get("category", ""), ev.get("message", ""),
+            tuple(labels.items()) if labels else (), ev.get("trace", ""))  # fmt: skip
+
+
+def _unpack(p: Packed) -> dict[str, Any]:
+    ev: dict[str, Any] = {"t": p[0], "service": p[1], "host": p[2], "level": p[3], "category": p[4], "message": p[5]}
+    if p[6]:
+        ev["labels"] = dict(p[6])
+    if p[7]:
+        ev["trace"] = p[7]
+    return ev
+
+
+def _labels(p: Packed) -> dict[str, str]:
+    """The labels a query selects on: the fixed ones over the event's own."""
+    out = dict(p[6]) if p[6] else {}
+    out.update(service=p[1], host=p[2], level=p[3], category=p[4])
     return out
 
 
@@ -83,7 +103,7 @@ class Store:
         self._next_seq = 1
         self._queued_events = 0
         self._seqs: list[int] = []  # every visible seq, ascending
-        self._events: dict[int, dict[str, Any]] = {}
+        self._events: dict[int, Packed] = {}
         self._by_label: dict[tuple[str, str], list[int]] = {}
         # batch id -> (first seq, events stored, when); oldest first, for the dedup window
         self._batches: OrderedDict[str, tuple[int, int, float]] = OrderedDict()
@@ -184,15 +204,14 @@ class Store:
         seq = first
         by_label = self._by_label
         for ev in events:
+            p = _pack(ev)
             self._seqs.append(seq)
-            self._events[seq] = ev
-            for k in LABEL_KEYS:
-                by_label.setdefault((k, ev.get(k, "")), []).append(seq)
-            extra = ev.get("labels")
-            if extra:
-                for kv in extra.items():
-                    if kv[0] not in LABEL_KEYS:
-                        by_label.setdefault(kv, []).append(seq)
+            self._events[seq] = p
+            for kv in zip(LABEL_KEYS, p[1:5]):
+                by_label.setdefault(kv, []).append(seq)
+            for kv in p[6]:
+                if kv[0] not in LABEL_KEYS:
+                    by_label.setdefault(kv, []).append(seq)
             seq += 1
         if events:
             self.last_seq = max(self.last_seq, seq - 1)
@@ -222,17 +241,17 @@ class Store:
                 hi = bisect.bisect_left(candidates, cursor) if cursor is not None else len(candidates)
                 it = (candidates[i] for i in range(hi - 1, -1, -1))
             for seq in it:
-                ev = self._events.get(seq)
-                if ev is None:
+                p = self._events.get(seq)
+                if p is None:
                     continue
-                t = ev.get("t", 0)
+                t = p[0]
                 if (start_ms and t < start_ms) or (end_ms and t >= end_ms):
                     continue
-                if not q.matches(labels_of(ev), ev.get("message", "")):
+                if not q.matches(_labels(p), p[5]):
                     continue
                 if len(out) == limit:
                     return out, out[-1][0]
-                out.append((seq, ev))
+                out.append((seq, _unpack(p)))
         return out, None
 
     def after(self, q: Query, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
