@@ -82,6 +82,14 @@ def test_pages_follow_the_cursor(http: httpx.Client) -> None:
     assert seen == [f"p{i}" for i in range(6, -1, -1)]
 
 
+def test_poll_tail_returns_what_came_after_a_seq(http: httpx.Client) -> None:
+    first = http.post("/events", json={"batch": {"events": [{"category": "polled", "message": "before"}]}}).json()["firstSeq"]
+    http.post("/events", json={"batch": {"events": [{"category": "polled", "message": m} for m in ("after 1", "after 2", "after 3")]}})
+    r = http.get("/events/tail", params={"query": '{category="polled"}', "afterSeq": first, "limit": 2})
+    assert r.status_code == 200
+    assert [s["event"]["message"] for s in r.json()] == ["after 1", "after 2"]  # oldest first, limited
+
+
 BAD = [
     ({"batch": {"events": [{"message": 42}]}}, 400, "message"),
     ({"batch": {"events": [{"message": "x", "category": "no spaces!"}]}}, 400, "category"),

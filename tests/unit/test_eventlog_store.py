@@ -231,3 +231,13 @@ def test_other_policies_acknowledge_what_a_restart_reads(tmp_path: Path, policy:
         assert s.wal.fsyncs.value == before  # never, as documented
     s.close()
     assert messages(opened(tmp_path)) == [f"e{i}" for i in range(50)]
+
+
+def test_a_retry_racing_its_own_first_attempt_is_stored_once(tmp_path: Path) -> None:
+    s = opened(tmp_path)
+    first = s.append([ev("x"), ev("y")], "racy")
+    second = s.append([ev("x"), ev("y")], "racy")  # while the first may still be on its way to disk
+    a, b = first.result(10), second.result(10)
+    assert (a.stored, a.duplicate) == (2, False) and (b.stored, b.duplicate, b.first_seq) == (0, True, a.first_seq)
+    assert messages(s) == ["x", "y"]
+    s.close()
