@@ -2,16 +2,22 @@
 
     {service="billing", level=~"error|critical", host!="a"} |= "timeout" != "retry" |~ "t.*out"
 
+    {service="billing"} | json | status="500" | path=~"/pay.*"
+
 Selector matchers: ``=`` ``!=`` ``=~`` ``!~`` (regexes match the whole value, as in Loki).
 Line filters: ``|=`` contains, ``!=`` does not contain, ``|~`` regex search, ``!~`` no regex
-match. An empty query (or ``{}``) matches every event.
+match. ``| json`` reads the message as a JSON object (a message that is not one does not
+match) and makes its top-level fields (nested ones joined with ``_``) available to the field
+filters after it: ``| name = "v"`` with the selector's operators, over fields and labels. The
+stages run left to right. An empty query (or ``{}``) matches every event.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 __all__ = ["Query", "QueryError", "parse"]
 
@@ -24,17 +30,18 @@ class QueryError(ValueError):
 class Query:
     equal: dict[str, str] = field(default_factory=dict)  # the indexed part of the selector
     matchers: list[Callable[[dict[str, str]], bool]] = field(default_factory=list)
-    line: list[Callable[[str], bool]] = field(default_factory=list)
+    stages: list[Callable[[dict[str, str], str], bool]] = field(default_factory=list)  # after the selector
 
     def matches(self, labels: dict[str, str], message: str) -> bool:
+        """Whether an event matches; `labels` is the event's own dict (stages may add to it)."""
         for k, v in self.equal.items():
             if labels.get(k, "") != v:
                 return False
         for m in self.matchers:
             if not m(labels):
                 return False
-        for f in self.line:
-            if not f(message):
+        for stage in self.stages:
+            if not stage(labels, message):
                 return False
         return True
 
@@ -42,7 +49,7 @@ class Query:
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<lbrace>\{) | (?P<rbrace>\}) | (?P<comma>,) |
-      (?P<op>=~|!~|!=|\|=|\|~|=) |
+      (?P<op>=~|!~|!=|\|=|\|~|=) | (?P<pipe>\|) |
       (?P<name>[A-Za-z_][A-Za-z0-9_.]*) |
       (?P<string>"(?:[^"\\]|\\.)*"|`[^`]*`)
     )""",
@@ -112,12 +119,59 @@ def parse(text: str) -> Query:
                 i += 1
         expect("rbrace", "}")
     while i < len(toks):
-        _, op, at = expect("op", "a line filter (|=, !=, |~ or !~)")
+        if toks[i][0] == "pipe":
+            i += 1
+            name, at = expect("name", "json or a field name after |")[1:]
+            if name == "json" and (i >= len(toks) or toks[i][0] != "op" or toks[i][1] not in ("=", "!=", "=~", "!~")):
+                q.stages.append(_json_stage)
+                continue
+            _, op, at = expect("op", "=, !=, =~ or !~")
+            if op not in ("=", "!=", "=~", "!~"):
+                raise QueryError(f"expected =, !=, =~ or !~ after | {name} at character {at + 1}")
+            value = expect("string", "a quoted string")[1]
+            test = _value_test(op, value, at)
+            q.stages.append(lambda labels, message, name=name, test=test: test(labels.get(name, "")))
+            continue
+        _, op, at = expect("op", "a line filter (|=, !=, |~ or !~) or | json")
         if op not in ("|=", "!=", "|~", "!~"):
             raise QueryError(f"expected a line filter (|=, !=, |~ or !~) at character {at + 1}, found {op!r}")
         value = expect("string", "a quoted string")[1]
-        q.line.append(_line_filter(op, value, at))
+        line = _line_filter(op, value, at)
+        q.stages.append(lambda labels, message, line=line: line(message))
     return q
+
+
+def _json_stage(labels: dict[str, str], message: str) -> bool:
+    try:
+        doc = json.loads(message)
+    except ValueError:
+        return False
+    if not isinstance(doc, dict):
+        return False
+    _flatten(doc, "", labels)
+    return True
+
+
+def _flatten(doc: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
+    for k, v in doc.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            _flatten(v, key + "_", out)
+        elif isinstance(v, str):
+            out[key] = v
+        else:  # numbers, true/false/null and lists as their JSON text: status="500", ok="true"
+            out[key] = json.dumps(v)
+
+
+def _value_test(op: str, value: str, at: int) -> Callable[[str], bool]:
+    if op == "=":
+        return lambda v: v == value
+    if op == "!=":
+        return lambda v: v != value
+    rx = _regex(value, at, whole=True)
+    if op == "=~":
+        return lambda v: rx.match(v) is not None
+    return lambda v: rx.match(v) is None
 
 
 def _add_matcher(q: Query, name: str, op: str, value: str, at: int) -> None:
@@ -125,14 +179,9 @@ def _add_matcher(q: Query, name: str, op: str, value: str, at: int) -> None:
         if name in q.equal and q.equal[name] != value:
             q.matchers.append(lambda labels: False)
         q.equal[name] = value
-    elif op == "!=":
-        q.matchers.append(lambda labels: labels.get(name, "") != value)
     else:
-        rx = _regex(value, at, whole=True)
-        if op == "=~":
-            q.matchers.append(lambda labels: rx.match(labels.get(name, "")) is not None)
-        else:
-            q.matchers.append(lambda labels: rx.match(labels.get(name, "")) is None)
+        test = _value_test(op, value, at)
+        q.matchers.append(lambda labels: test(labels.get(name, "")))
 
 
 def _line_filter(op: str, value: str, at: int) -> Callable[[str], bool]:

@@ -48,9 +48,19 @@ def test_selector_and_line_filters() -> None:
     assert parse('{a="1"} !~ "^x"').matches({"a": "1"}, "yx") and not parse('!~ "^x"').matches({}, "xy")
 
 
+def test_json_stage_and_field_filters() -> None:
+    q = parse('{service="web"} |= "pay" | json | status="500" | req_path=~"/pay.*" | retry!="true"')
+    labels = {"service": "web"}
+    assert q.matches(dict(labels), '{"status": 500, "req": {"path": "/pay/42"}, "retry": false, "msg": "pay failed"}')
+    assert not q.matches(dict(labels), '{"status": 200, "req": {"path": "/pay/42"}, "msg": "pay"}')
+    assert not q.matches(dict(labels), "pay: not json")
+    assert not q.matches(dict(labels), '{"status": 500, "req": {"path": "/pay"}, "retry": true, "msg": "pay"}')
+    assert parse('| json').matches({}, '{"a": 1}') and parse('| service="x"').matches({"service": "x"}, "no json needed")
+
+
 @pytest.mark.parametrize(
     "text, where",
-    [('{service="a"', "}"), ('{service=a}', "quoted"), ('{service|="a"}', "line filter"), ('|~ "("', "regular expression"), ('{a="1"} "x"', "line filter"), ("{a='1'}", "unexpected")],
+    [('{service="a"', "}"), ('| json | status', "=, !="), ('| "x"', "json or a field name"), ('{service=a}', "quoted"), ('{service|="a"}', "line filter"), ('|~ "("', "regular expression"), ('{a="1"} "x"', "line filter"), ("{a='1'}", "unexpected")],
 )
 def test_bad_queries_say_what_is_wrong(text: str, where: str) -> None:
     with pytest.raises(QueryError, match=where):
