@@ -73,8 +73,10 @@ service EventLog extends scribe.scribe {
 
   /**
    * Find events. `query` is a selector with optional line filters:
-   * `{service="billing", level="error"} |= "timeout" != "retry" |~ "t.*out"`.
-   * Times are milliseconds since the epoch (0 = unbounded); `direction` is
+   * `{service="billing", level="error"} |= "timeout" != "retry" |~ "t.*out"`, and
+   * `| json | status="500"` to filter on the fields of JSON messages.
+   * Times are milliseconds since the epoch, start inclusive, end exclusive (0 = unbounded);
+   * results are in storage order; `direction` is
    * "backward" (newest first, the default) or "forward".
    */
   Page query(1: string query, 2: i64 startMs = 0, 3: i64 endMs = 0, 4: i32 limit = 100,
