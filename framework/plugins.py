@@ -60,4 +60,5 @@ def create(name: str, settings: Settings) -> Service:
         raise DefinitionError(f"service {name!r}: its factory returned {type(service).__name__}, not a framework.Service")
     service.name = key
     service.plugin = name
+    service.declared_settings = declared_settings(fn)  # the host re-reads [services.<name>] with them
     return service

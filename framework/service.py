@@ -98,6 +98,7 @@ class Service:
         self.on_stop = list(on_stop)
         self.methods: dict[str, Method] = self.definition.methods
         self.plugin: str | None = None  # the name `framework.plugins.create` made it from (workers remake it so)
+        self.declared_settings: tuple[Any, ...] = ()  # a plugin's own settings (`framework.config.Setting`)
         self._targets = self._bind(handler)
         self._codecs: Any = None
 
