@@ -90,7 +90,7 @@ def allow_lists(settings: Settings, services: list[Service]) -> AllowList | None
     identity, and every call to a listed method would be refused)."""
     rules: dict[str, Rules] = {}
     for service in services:
-        rule = settings.service(service.name).get("allow")
+        rule = settings.service_setting(service.name, "allow")
         if not rule:
             continue
         setting = f"services.{service.name}.allow"

@@ -227,6 +227,16 @@ class Settings:
             out.setdefault(spec.name, spec.default)
         return out
 
+    def service_setting(self, name: str, key: str) -> Any:
+        """One framework-wide service setting (`SERVICE_SETTINGS`), e.g. ``announce_path``,
+        without checking the rest of the table: a plugin's own keys are checked by `service`
+        when the host starts it, with its declared settings."""
+        spec = next(s for s in SERVICE_SETTINGS if s.name == key)
+        raw = self.services.get(name, {})
+        if key not in raw:
+            return spec.default
+        return _parse(spec, raw[key], f"services.{name}.{key}", self.sources.get(f"services.{name}.{key}", "the config file"))
+
 
 def _parse(spec: Setting, value: Any, name: str, where: str) -> Any:
     try:

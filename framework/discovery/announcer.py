@@ -69,7 +69,7 @@ def advertise_host(settings: Settings) -> str:
 
 def serverset_path(settings: Settings, service: str) -> str:
     """Where `service`'s members live: its ``announce_path``, else ``<zk_root>/<env>/<service>``."""
-    own = settings.service(service).get("announce_path")
+    own = settings.service_setting(service, "announce_path")
     if own:
         return str(own)
     root = settings.zk_root.rstrip("/")

@@ -68,3 +68,12 @@ def test_plugins_declare_their_own_settings() -> None:
         s.service("eventlog", declared)
     s = load(env={}, flags={"services.eventlog.data_dir": "/tmp/ev"})
     assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "announce_path": None, "allow": None, "data_dir": "/tmp/ev", "fsync_port": 1}
+
+
+def test_one_framework_service_setting_is_read_beside_a_plugins_own_keys() -> None:
+    s = load(env={}, flags={"services.eventlog.data_dir": "/tmp/ev", "services.eventlog.announce_path": "/aurora/prod/events"})
+    assert s.service_setting("eventlog", "announce_path") == "/aurora/prod/events"
+    assert s.service_setting("eventlog", "allow") is None
+    bad = load(env={}, flags={"services.eventlog.announce_path": "relative"})
+    with pytest.raises(ConfigError, match=r"^services\.eventlog\.announce_path: "):
+        bad.service_setting("eventlog", "announce_path")
