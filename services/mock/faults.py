@@ -45,12 +45,12 @@ def _reset(transport: Any) -> None:
 class ThriftFault(WireFault):
     def __init__(self, kind: str, result: Any = None) -> None:
         super().__init__(f"stubbed fault {kind}")
-        self.kind = kind
+        self.fault = kind
         self.result = result  # the answer a WRONG_SEQID or truncated reply carries
 
     def act(self, session: PlainSession, method: Method, name: str, seqid: int) -> None:
         conn = session.conn
-        kind = self.kind
+        kind = self.fault
         if kind == "NO_REPLY":
             return
         if kind == "WRONG_SEQID":

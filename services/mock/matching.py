@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -361,11 +362,20 @@ _REQUEST_KEYS = {"method", "service", "headers", "queryParameters", "cookies", "
 
 @dataclass
 class Check:
-    """One part of a request pattern: its name (for near-miss reports) and its test."""
+    """One part of a request pattern: its name (for near-miss reports), its test, and for exact
+    text how far off a value is (0..1; near misses rank by it)."""
 
     name: str
     expected: Any
     test: Callable[[Incoming], bool]
+    actual: Callable[[Incoming], str] | None = None
+
+    def miss(self, r: Incoming) -> float:
+        if self.test(r):
+            return 0.0
+        if self.actual is None:
+            return 1.0
+        return 1.0 - difflib.SequenceMatcher(None, str(self.expected), self.actual(r)).ratio()
 
 
 class RequestPattern:
@@ -420,18 +430,17 @@ class RequestPattern:
     def distance(self, r: Incoming) -> float:
         """0 for a match, towards 1 the more parts differ (near-miss ranking). A different
         transport (HTTP pattern, Thrift call) is as far as it gets."""
-        res = self.results(r)
-        if not res[0][1]:
+        if not self.checks[0].test(r):
             return 1.0
-        return sum(1 for _, ok in res if not ok) / len(res)
+        return sum(c.miss(r) for c in self.checks) / len(self.checks)
 
 
 def _url_check(kind: str, v: Any, where: str) -> Check:
     text = _text(v, where)
     if kind == "url":
-        return Check(kind, text, lambda r: r.url == text)
+        return Check(kind, text, lambda r: r.url == text, lambda r: r.url)
     if kind == "urlPath":
-        return Check(kind, text, lambda r: r.path == text)
+        return Check(kind, text, lambda r: r.path == text, lambda r: r.path)
     if kind == "urlPattern":
         rx = _regex(text, where)
         return Check(kind, text, lambda r: rx.fullmatch(r.url) is not None)

@@ -62,9 +62,8 @@ class ThriftUpstream:
 
     async def call(self, method: Method, args: list[Any]) -> UpstreamReply:
         async with self._lock:
-            try:
-                async with asyncio.timeout(self.timeout_s):
-                    return await self._call(method, args)
+            try:  # wait_for, not asyncio.timeout: the first step of a call may run outside a task
+                return await asyncio.wait_for(self._call(method, args), self.timeout_s)
             except BaseException:
                 await self.close()
                 raise
