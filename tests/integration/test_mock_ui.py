@@ -38,6 +38,7 @@ def mock_service(**settings: Any) -> Any:
 
 
 def test_admin_page_lists_stubs_scenarios_and_journal(tmp_path: Path, browser: Any, artifacts: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -56,7 +57,7 @@ def test_admin_page_lists_stubs_scenarios_and_journal(tmp_path: Path, browser: A
         assert httpx.post(base + "/Echo/repeat", json={"text": "via rest", "times": 2}).status_code == 200
 
         browser.get(base + "/__admin/ui")
-        wait = WebDriverWait(browser, 20)
+        wait = WebDriverWait(browser, 20, ignored_exceptions=[StaleElementReferenceException])  # the page redraws its tables
         wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "1")
         stubs = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#stubs tbody tr")]
         assert len(stubs) == 2 and any("say hello" in s for s in stubs) and any("checkout: Started" in s for s in stubs)
