@@ -181,7 +181,7 @@ class Host:
 
     # -- ports -------------------------------------------------------------------------------------
     def _ports_for(self, index: int, service: Service, taken: set[int]) -> dict[str, int]:
-        own = self.settings.service(service.name)
+        own = self.settings.service(service.name, getattr(service, "declared_settings", ()))  # a plugin's own settings are known too
         out = {}
         for kind in ("thrift", "http"):
             explicit = own.get(f"{kind}_port")

@@ -64,4 +64,5 @@ def create(name: str, settings: Settings) -> Service:
     if not isinstance(service, Service):
         raise DefinitionError(f"service {name!r}: its factory returned {type(service).__name__}, not a framework.Service")
     service.name = key
+    service.declared_settings = declared_settings(fn)  # type: ignore[attr-defined]  # the host re-reads [services.<name>] with them
     return service

@@ -318,3 +318,67 @@ def test_admin_reset_clears_journal_and_scenarios(tmp_path: Path) -> None:
         assert c.get("/__admin/requests").json()["meta"]["total"] == 0
         assert c.get("/__admin/mappings").json()["meta"]["total"] == 1
         assert c.post("/other").status_code == 204
+
+
+def test_rest_record_then_replay(tmp_path: Path) -> None:
+    """Record plain REST against the running echo service's HTTP port, stop echo, replay."""
+    from services.echo import create as create_echo
+
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    echo = InProcessHost(lambda: [create_echo()]).start()
+    try:
+        with InProcessHost(lambda: [mock_service(mappings=str(mappings))]) as m, httpx.Client(base_url=m.url("mock"), timeout=10) as c:
+            started = c.post("/__admin/recordings/start", json={"targetBaseUrl": echo.url("echo")})
+            assert started.json()["status"] == "Recording"
+            payload = base64.b64encode(bytes(range(256))).decode()
+            live = [
+                c.post("/messages", json={"message": {"text": "kept", "payload": payload}}),
+                c.get("/messages/1"),
+                c.get("/messages/77"),
+                c.get("/messages?tag=t&limit=2"),
+            ]
+            assert [r.status_code for r in live] == [200, 200, 404, 200]
+            recorded = c.post("/__admin/recordings/stop").json()["mappings"]
+            assert len(recorded) == 4
+            assert c.get("/__admin/recordings/status").json()["status"] == "Stopped"
+            echo.stop()
+            echo = None  # type: ignore[assignment]
+            replay = [
+                c.post("/messages", json={"message": {"text": "kept", "payload": payload}}),
+                c.get("/messages/1"),
+                c.get("/messages/77"),
+                c.get("/messages?tag=t&limit=2"),
+            ]
+            for a, b in zip(live, replay):
+                assert (b.status_code, b.content) == (a.status_code, a.content)
+                assert b.headers["content-type"] == a.headers["content-type"]
+            assert base64.b64decode(replay[1].json()["message"]["payload"]) == bytes(range(256))
+            # a request that was not recorded is not answered from the recording
+            assert c.post("/messages", json={"message": {"text": "other"}}).status_code == 404
+    finally:
+        if echo is not None:
+            echo.stop()
+
+
+def test_aviary_run_mock(tmp_path: Path, aviary_process: Any) -> None:
+    """`aviary run mock` with settings from the command line; a bad stub stops start-up, naming
+    the file and the field; replace mode in production is refused by name."""
+    import subprocess
+    import sys
+
+    mappings = write_mappings(tmp_path / "good", {"a.json": {"request": {"url": "/a"}, "response": {"body": "from the folder"}}})
+    p = aviary_process("run", "mock", "--zk", "none", "--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0",
+                       "--set", "mock.idl=echo.thrift", "--set", f"mock.mappings={mappings}")  # fmt: skip
+    assert httpx.get(p.url("mock", "/a")).text == "from the folder"
+    assert isinstance(httpx.post(p.url("mock", "/Echo/repeat"), json={"text": "x"}).json(), str)
+    assert p.stop() == 0
+
+    bad = write_mappings(tmp_path / "bad", {"broken.json": {"request": {"url": "/a", "bodyPatterns": [{"equalToXml": "<a/>"}]}}})
+    exe = str(Path(sys.executable).parent / "aviary")
+    out = subprocess.run([exe, "run", "mock", "--zk", "none", "--set", f"mock.mappings={bad}"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "broken.json" in out.stderr and "request.bodyPatterns[0].equalToXml: unknown matcher" in out.stderr
+    out = subprocess.run([exe, "run", "mock", "--zk", "none", "--set", "mock.mode=replace"], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "AVIARY_PRODUCTION": "true"})  # fmt: skip
+    assert out.returncode == 2 and "services.mock.mode" in out.stderr and "production" in out.stderr
