@@ -102,6 +102,8 @@ class Mock:
             service=self.service.name,
             transport=f"{ctx.transport}/{ctx.protocol}" if ctx is not None else "thrift",
             peer=f"{ctx.peer[0]}:{ctx.peer[1]}" if ctx is not None and ctx.peer else "",
+            _json=named,
+            _json_done=True,  # the matchers read the arguments as they are, not parsed back
         )
         if self.recorder.thrift is not None:
             return await self.recorder.forward_thrift(method, args, named, incoming)

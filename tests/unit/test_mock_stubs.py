@@ -136,3 +136,20 @@ def test_generated_answers_are_stable_and_fit_the_idl() -> None:
     out = bytearray()
     BinaryCodec(list(ECHO.methods.values())).write_result(m, a, out)  # encodes: it fits the IDL
     assert out
+
+
+def test_thrift_scenarios_and_delays() -> None:
+    import random
+
+    store = StubStore(ECHO)
+    base = {"scenarioName": "counter", "request": {"service": "Echo", "method": "notes"}}
+    stub(store, {**base, "requiredScenarioState": "Started", "newScenarioState": "one", "response": {"result": 0}})
+    stub(store, {**base, "requiredScenarioState": "one", "response": {"result": 1, "delayDistribution": {"type": "uniform", "lower": 5, "upper": 10}}})
+    call = Incoming("notes", "/Echo/notes", body=b"{}", service="Echo")
+    first, second, third = store.match(call), store.match(call), store.match(call)
+    assert (first.response.value, second.response.value, third.response.value) == (0, 1, 1)
+    assert 0.005 <= second.response.delay.seconds(random.Random(1)) <= 0.010
+    store.scenarios.states.pop("counter")  # reset one scenario
+    assert store.match(call).response.value == 0
+    e = pytest.raises(StubError, store.parse, {**base, "response": {"delayDistribution": {"type": "uniform", "lower": 9, "upper": 1}}}, "x.json")
+    assert e.value.field == "response.delayDistribution.lower"
