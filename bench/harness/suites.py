@@ -88,7 +88,6 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
             Target("Aviary Thrift CPU/req ÷ thriftpy2 asyncio", "cpu_us_per_req", "aviary", "thriftpy2-asyncio", "<=", 0.4),
             Target("Aviary Thrift CPU/req ÷ thriftpy2 threaded", "cpu_us_per_req", "aviary", "thriftpy2-threaded", "<=", 1.0),
             Target("Mock Thrift CPU/req ÷ Aviary echo (stub matching's cost)", "cpu_us_per_req", "mock", "aviary", "<=", 3.0),
-            Target("Mock Thrift CPU/req ÷ thriftpy2 threaded", "cpu_us_per_req", "mock", "thriftpy2-threaded", "<=", 1.5),
         ),
     )
     return {s.name: s for s in (rest, thrift)}
