@@ -152,7 +152,7 @@ def mock_app(mock: Mock) -> Any:
         ranked = sorted(((pattern.distance(e.request), e) for e in journal), key=lambda x: x[0])
         out = [
             {"request": e.request.to_json(), "requestPattern": pattern.spec, "matchResult": {"distance": round(d, 3)},
-             "diff": [{"field": c.name, "expected": c.expected} for c, ok in pattern.results(e.request) if not ok]}
+             "diff": [c.diff(e.request) for c, ok in pattern.results(e.request) if not ok]}
             for d, e in ranked[:3] if d < 1.0
         ]  # fmt: skip
         return _json({"nearMisses": out})

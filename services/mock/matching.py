@@ -368,14 +368,19 @@ class Check:
     name: str
     expected: Any
     test: Callable[[Incoming], bool]
-    actual: Callable[[Incoming], str] | None = None
+    actual: Callable[[Incoming], Any] = lambda r: None
+    graded: bool = False  # exact text: a near value is a near miss
 
     def miss(self, r: Incoming) -> float:
         if self.test(r):
             return 0.0
-        if self.actual is None:
+        if not self.graded:
             return 1.0
-        return 1.0 - difflib.SequenceMatcher(None, str(self.expected), self.actual(r)).ratio()
+        return 1.0 - difflib.SequenceMatcher(None, str(self.expected), str(self.actual(r))).ratio()
+
+    def diff(self, r: Incoming) -> dict[str, Any]:
+        """For near-miss reports: what was expected and what came (a Thrift call's arguments)."""
+        return {"field": self.name, "expected": self.expected, "actual": self.actual(r)}
 
 
 class RequestPattern:
@@ -392,13 +397,13 @@ class RequestPattern:
         self.checks: list[Check] = []
         if self.service is not None:
             service = _text(self.service, f"{where}.service")
-            self.checks.append(Check("service", service, lambda r: r.service == service))
+            self.checks.append(Check("service", service, lambda r: r.service == service, lambda r: r.service))
         else:
-            self.checks.append(Check("transport", "http", lambda r: r.service is None))
+            self.checks.append(Check("transport", "http", lambda r: r.service is None, lambda r: "thrift" if r.service else "http"))
         method = spec.get("method")
         if method is not None and method != "ANY":
             m = _text(method, f"{where}.method")
-            self.checks.append(Check("method", m, lambda r: r.method == m))
+            self.checks.append(Check("method", m, lambda r: r.method == m, lambda r: r.method, graded=True))
         urls = [k for k in _URL_KEYS if k in spec]
         if len(urls) > 1:
             raise _Bad(f"{where}.{urls[1]}", f"only one of {', '.join(_URL_KEYS)} may be given")
@@ -412,14 +417,14 @@ class RequestPattern:
                 raise _Bad(f"{where}.{key}", "expected an object of name: matcher")
             for name, pat_spec in table.items():
                 pat = value_pattern(pat_spec, f"{where}.{key}.{name}")
-                self.checks.append(Check(f"{key}.{name}", pat.spec, _multi(get, name, pat)))
+                self.checks.append(Check(f"{key}.{name}", pat.spec, _multi(get, name, pat), lambda r, get=get, name=name: get(r, name) or None))
         bodies = spec.get("bodyPatterns")
         if bodies is not None:
             if not isinstance(bodies, list):
                 raise _Bad(f"{where}.bodyPatterns", "expected an array of matchers")
             for i, b in enumerate(bodies):
                 pat = value_pattern(b, f"{where}.bodyPatterns[{i}]")
-                self.checks.append(Check(f"bodyPatterns[{i}]", pat.spec, _body(pat)))
+                self.checks.append(Check(f"bodyPatterns[{i}]", pat.spec, _body(pat), _body_shown))
 
     def results(self, r: Incoming) -> list[tuple[Check, bool]]:
         return [(c, bool(c.test(r))) for c in self.checks]
@@ -438,19 +443,19 @@ class RequestPattern:
 def _url_check(kind: str, v: Any, where: str) -> Check:
     text = _text(v, where)
     if kind == "url":
-        return Check(kind, text, lambda r: r.url == text, lambda r: r.url)
+        return Check(kind, text, lambda r: r.url == text, lambda r: r.url, graded=True)
     if kind == "urlPath":
-        return Check(kind, text, lambda r: r.path == text, lambda r: r.path)
+        return Check(kind, text, lambda r: r.path == text, lambda r: r.path, graded=True)
     if kind == "urlPattern":
         rx = _regex(text, where)
-        return Check(kind, text, lambda r: rx.fullmatch(r.url) is not None)
+        return Check(kind, text, lambda r: rx.fullmatch(r.url) is not None, lambda r: r.url)
     if kind == "urlPathPattern":
         rx = _regex(text, where)
-        return Check(kind, text, lambda r: rx.fullmatch(r.path) is not None)
+        return Check(kind, text, lambda r: rx.fullmatch(r.path) is not None, lambda r: r.path)
     # urlPathTemplate: /users/{id}
     parts = re.split(r"\{[^/{}]+\}", text)
     rx = re.compile("[^/]+".join(re.escape(p) for p in parts))
-    return Check(kind, text, lambda r: rx.fullmatch(r.path) is not None)
+    return Check(kind, text, lambda r: rx.fullmatch(r.path) is not None, lambda r: r.path)
 
 
 def _header(r: Incoming, name: str) -> list[str]:
@@ -474,6 +479,12 @@ def _multi(get: Callable[[Incoming, str], list[str]], name: str, pat: ValuePatte
         return any(pat.matches(v) for v in values)
 
     return test
+
+
+def _body_shown(r: Incoming) -> Any:
+    """A body in a near-miss report: JSON as JSON (a Thrift call's arguments), else text."""
+    parsed = r.json()
+    return parsed if parsed is not _NOT_JSON else r.text[:2000]
 
 
 def _body(pat: ValuePattern) -> Callable[[Incoming], bool]:

@@ -425,7 +425,7 @@ class StubStore:
 
 
 def _diff(s: Stub, r: Incoming) -> list[dict[str, Any]]:
-    return [{"field": c.name, "expected": c.expected} for c, ok in s.request.results(r) if not ok]
+    return [c.diff(r) for c, ok in s.request.results(r) if not ok]
 
 
 def _app_exception(spec: Any) -> MockApplicationError:

@@ -282,7 +282,7 @@ def test_journal_find_count_unmatched_and_near_misses(client: httpx.Client) -> N
     assert [r["url"] for r in unmatched] == ["/path/onyl"]
     near = client.get("/__admin/requests/unmatched/near-misses").json()["nearMisses"]
     assert near and near[0]["stubMapping"]["request"]["urlPath"] == "/path/only"
-    assert near[0]["diff"] == [{"field": "urlPath", "expected": "/path/only"}]
+    assert near[0]["diff"] == [{"field": "urlPath", "expected": "/path/only", "actual": "/path/onyl"}]
     journal = client.get("/__admin/requests").json()
     assert journal["meta"]["total"] == 4 and journal["requests"][0]["request"]["url"] == "/path/onyl"  # newest first
     one = journal["requests"][1]

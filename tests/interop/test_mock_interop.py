@@ -265,3 +265,16 @@ def test_record_then_replay_without_the_upstream(echo_apache_py: Any, tmp_path: 
     finally:
         if echo is not None:
             echo.stop()
+
+
+def test_near_misses_show_the_thrift_arguments(mock: Any, echo_apache_py: Any) -> None:
+    """A call no stub answers is generated, listed as unmatched, and its near misses show the
+    arguments beside what the closest stub expected."""
+    httpx.delete(mock.url("mock", "/__admin/requests"))
+    with PyClient(echo_apache_py, mock.addr("mock")) as c:
+        assert isinstance(c.repeat("ab", 4), str)
+    unmatched = httpx.get(mock.url("mock", "/__admin/requests/unmatched")).json()["requests"]
+    assert [(r["service"], r["method"], json.loads(r["body"])) for r in unmatched] == [("Echo", "repeat", {"text": "ab", "times": 4})]
+    near = httpx.get(mock.url("mock", "/__admin/requests/unmatched/near-misses")).json()["nearMisses"]
+    assert near[0]["stubMapping"]["name"] == "repeat ab three times"
+    assert near[0]["diff"] == [{"field": "bodyPatterns[0]", "expected": {"equalToJson": {"text": "ab", "times": 3}}, "actual": {"text": "ab", "times": 4}}]
