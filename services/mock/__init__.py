@@ -62,7 +62,7 @@ def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
     if settings["record"]:
         mock.recorder.start()
     handler = mock.handler() if mock.service is not None else object()
-    service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=mock_app(mock), on_stop=[mock.recorder.stop])
+    service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=mock_app(mock, host.max_body_bytes if host is not None else 4 << 20), on_stop=[mock.recorder.stop])
     service.mock = mock  # type: ignore[attr-defined]  # tests and tools reach the store and journal here
     service.announce_mode = mode  # type: ignore[attr-defined]  # read by the announcer
     return service

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.context import current
-from framework.errors import ConfigError
+from framework.errors import ConfigError, WireError
 from framework.idl import Method, ServiceDef
 from framework.rest.codec import JsonCodec, dumps
 
@@ -230,7 +230,11 @@ class Recorder:
 
     async def forward_thrift(self, method: Method, args: list[Any], named: dict[str, Any], incoming: Incoming) -> Any:
         assert self.thrift is not None and self.mock.service is not None
-        reply = await self.thrift.call(method, args)
+        try:
+            reply = await self.thrift.call(method, args)
+        except (OSError, asyncio.TimeoutError, ConnectionError, WireError) as e:  # say so, record nothing
+            self.mock.journal.add(Entry(incoming, {"kind": "upstreamFailed", "message": str(e)}, None))
+            raise MockApplicationError(f"recording: upstream {self.target} failed: {type(e).__name__}: {e}") from None
         response: dict[str, Any]
         if reply.kind == "result":
             response = {"result": self.mock.result_json(method, reply.value)}

@@ -56,8 +56,9 @@ def _pattern(spec: Any) -> RequestPattern:
         raise parse_error("request body", e) from None
 
 
-def mock_app(mock: Mock) -> Any:
-    """The ASGI app for the service's `fallback`."""
+def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
+    """The ASGI app for the service's `fallback`; request bodies over `max_body_bytes` get 413
+    (the host's limit, as on the generated routes)."""
     store, journal, recorder = mock.store, mock.journal, mock.recorder
 
     # -- mappings ----------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def mock_app(mock: Mock) -> Any:
         if path == ADMIN or path.startswith(ADMIN + "/"):
             await _admin(router, scope, receive, send)
             return
-        await _serve_stub(mock, scope, receive, send)
+        await _serve_stub(mock, scope, receive, send, max_body_bytes)
 
     return app
 
@@ -267,31 +268,50 @@ async def _admin(router: Router, scope: dict[str, Any], receive: Any, send: Any)
         await _error(400, str(e))(scope, receive, send)
 
 
-async def _read_body(receive: Any) -> bytes:
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Any, limit: int) -> bytes:
     chunks = []
+    size = 0
     while True:
         msg = await receive()
         if msg["type"] == "http.disconnect":
             break
-        chunks.append(msg.get("body", b""))
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
         if not msg.get("more_body"):
             break
     return b"".join(chunks)
 
 
-async def _serve_stub(mock: Mock, scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def _serve_stub(mock: Mock, scope: dict[str, Any], receive: Any, send: Any, max_body_bytes: int) -> None:
     headers: dict[str, list[str]] = {}
     for k, v in scope["headers"]:
         headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
     qs = scope.get("query_string", b"").decode("latin-1")
     path = scope.get("raw_path", scope["path"].encode()).decode("latin-1") if scope.get("raw_path") else scope["path"]
     client = scope.get("client")
+    try:
+        body = await _read_body(receive, max_body_bytes)
+    except _TooLarge:
+        message = {"error": {"type": "PayloadTooLarge", "message": f"request body over {max_body_bytes} bytes"}}
+        await _respond(send, 413, [(b"content-type", b"application/json"), (b"connection", b"close")], dumps(message))
+        return
     incoming = Incoming(
-        scope["method"], path + (f"?{qs}" if qs else ""), headers, await _read_body(receive), transport="http",
-        peer=f"{client[0]}:{client[1]}" if client else "",
-    )  # fmt: skip
+        scope["method"], path + (f"?{qs}" if qs else ""), headers, body, transport="http", peer=f"{client[0]}:{client[1]}" if client else ""
+    )
     if mock.recorder.http_base is not None:
-        r = await mock.recorder.forward_http(incoming)
+        try:
+            r = await mock.recorder.forward_http(incoming)
+        except OSError as e:  # the upstream is down or refused: say so, record nothing
+            message = {"error": {"type": "BadGateway", "message": f"recording: upstream {mock.recorder.target} failed: {e}"}}
+            await _respond(send, 502, [(b"content-type", b"application/json")], dumps(message))
+            return
         await _respond(send, r.status, [(k.encode(), v.encode()) for k, v in r.headers], r.body)
         return
     stub, entry = mock.http_match(incoming)

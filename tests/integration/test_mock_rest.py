@@ -382,3 +382,22 @@ def test_aviary_run_mock(tmp_path: Path, aviary_process: Any) -> None:
     out = subprocess.run([exe, "run", "mock", "--zk", "none", "--set", "mock.mode=replace"], capture_output=True, text=True, timeout=60,
                          env={**__import__("os").environ, "AVIARY_PRODUCTION": "true"})  # fmt: skip
     assert out.returncode == 2 and "services.mock.mode" in out.stderr and "production" in out.stderr
+
+
+def test_bad_callers_fail_alone(mock: InProcessHost, client: httpx.Client) -> None:
+    """An oversized body gets 413; recording from an upstream that is down answers 502 naming
+    it and records nothing; the mock serves the next caller."""
+    from conftest import free_port
+
+    big = b"x" * ((4 << 20) + 1)
+    r = client.post("/body", content=big)
+    assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    dead = f"http://127.0.0.1:{free_port()}"
+    assert client.post("/__admin/recordings/start", json={"targetBaseUrl": dead}).status_code == 200
+    try:
+        r = client.get("/anything")
+        assert r.status_code == 502 and dead in r.json()["error"]["message"]
+    finally:
+        assert client.post("/__admin/recordings/stop").json() == {"mappings": []}
+    assert client.post("/__admin/recordings/start", json={}).status_code == 409  # no target, no proxy setting
+    assert client.get("/path/only").text == "url path"

@@ -278,3 +278,17 @@ def test_near_misses_show_the_thrift_arguments(mock: Any, echo_apache_py: Any) -
     near = httpx.get(mock.url("mock", "/__admin/requests/unmatched/near-misses")).json()["nearMisses"]
     assert near[0]["stubMapping"]["name"] == "repeat ab three times"
     assert near[0]["diff"] == [{"field": "bodyPatterns[0]", "expected": {"equalToJson": {"text": "ab", "times": 3}}, "actual": {"text": "ab", "times": 4}}]
+
+
+def test_recording_from_a_dead_upstream_fails_that_call_only(echo_apache_py: Any, host_cls: Any) -> None:
+    from thrift.Thrift import TApplicationException
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    with host_cls(lambda: [mock_service(proxy=f"127.0.0.1:{port}", record="true")]) as m, PyClient(echo_apache_py, m.addr("mock")) as c:
+        with pytest.raises(TApplicationException) as e:
+            c.repeat("x", 1)
+        assert f"127.0.0.1:{port}" in e.value.message and "upstream" in e.value.message
+        httpx.post(m.url("mock", "/__admin/recordings/stop"))
+        assert isinstance(c.repeat("x", 1), str)  # same connection: generated now
