@@ -24,6 +24,7 @@ from typing import Any
 from framework.context import current
 from framework.errors import ConfigError, WireError
 from framework.idl import Method, ServiceDef
+from framework.metrics import registry
 from framework.rest.codec import JsonCodec, dumps
 
 from .faults import ThriftFault
@@ -59,6 +60,10 @@ class Mock:
         self.generator = Generator(self.codec, seed)
         self.recorder = Recorder(self, proxy)
         self._rng = random.Random(seed)
+        # srv/mock/mock/answers/{stub,generated,proxied,unmatched}: how the mock answered
+        self.answers = {k: registry.counter("srv", "mock", "mock", "answers", k) for k in ("stub", "generated", "proxied", "unmatched")}
+        registry.gauge(lambda: len(self.journal), "srv", "mock", "mock", "journal", "size")
+        registry.gauge(lambda: self.journal.dropped, "srv", "mock", "mock", "journal", "dropped")
         self._arg_encoders: dict[str, list[Any]] = {}
         self._result_encoders: dict[str, Any] = {}
 
@@ -111,6 +116,7 @@ class Mock:
         response = stub.response if stub is not None else None
         assert response is None or isinstance(response, ThriftResponse)
         kind = response.kind if response is not None else "generated"
+        self.answers["stub" if stub is not None else "generated"].value += 1
         entry = Entry(incoming, {"kind": kind}, stub.id if stub is not None else None)
         self.journal.add(entry)
         if response is not None:
@@ -131,6 +137,7 @@ class Mock:
     # -- HTTP -----------------------------------------------------------------------------------
     def http_match(self, incoming: Incoming) -> tuple[Stub | None, Entry]:
         stub = self.store.match(incoming)
+        self.answers["stub" if stub is not None else "unmatched"].value += 1
         if stub is None:
             entry = Entry(incoming, {"status": 404}, None)
         else:
@@ -260,6 +267,7 @@ class Recorder:
             },
         }
         self._keep(spec)
+        self.mock.answers["proxied"].value += 1
         entry = Entry(incoming, {"kind": "proxied", **response}, None, proxied=True, recorded=spec)
         self.mock.journal.add(entry)
         if reply.kind == "exception":
@@ -297,5 +305,6 @@ class Recorder:
             "metadata": {"aviary": {"recordedFrom": self.target, "recordedAt": int(time.time() * 1000)}},
         }
         self._keep(spec)
+        self.mock.answers["proxied"].value += 1
         self.mock.journal.add(Entry(incoming, {"status": status, "proxied": True}, None, proxied=True, recorded=spec))
         return HttpResponse(status, headers, body)

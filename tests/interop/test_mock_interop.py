@@ -164,8 +164,10 @@ def test_java_client_gets_stubbed_generated_and_declared_answers(mock: Any, echo
     a, b = runs.values()
     assert next(x for x in a if x["call"] == "echo.rich") == next(x for x in b if x["call"] == "echo.rich")
 
+    from framework.metrics import registry
     from services.mock.verify import MockAdmin
 
+    assert registry.value("srv/mock/mock/answers/stub") >= 8 and registry.value("srv/mock/mock/answers/generated") >= 2
     admin = MockAdmin(mock.url("mock"))
     assert admin.verify(service="Echo", method="repeat", args={"text": "ab", "times": 3}, at_least=2) >= 2
     assert admin.count(service="Echo", method="notes") >= 2
