@@ -18,7 +18,7 @@ from typing import Any
 
 from framework import Service
 from framework.config import Setting, Settings, boolean, choice, non_negative, positive, text, zk_path
-from framework.errors import ConfigError
+from framework.errors import ConfigError, IdlError
 from framework.idl import load as load_idl
 from framework.idl import locate
 
@@ -43,12 +43,14 @@ def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
             f"'replace' takes the real service's place in discovery and is refused because {why}; "
             "use mode = 'shadow' (beside the real members), or mark the environment production = false",
         )
-    idl_path = settings["idl"] or str(locate("mock.thrift"))
-    path = Path(idl_path)
-    if not path.is_file() and len(path.parts) == 1:
-        path = locate(idl_path)
-    idl = load_idl(path)
-    definition = idl.service(settings["service"] or None)
+    try:
+        path = Path(settings["idl"]) if settings["idl"] else locate("mock.thrift")
+        if not path.is_file() and len(path.parts) == 1:
+            path = locate(str(path))  # a file the project ships: idl=echo.thrift
+        idl = load_idl(path)
+        definition = idl.service(settings["service"] or None)
+    except IdlError as e:
+        raise ConfigError("services.mock.idl" if "no service" not in str(e) else "services.mock.service", str(e)) from None
     mappings = Path(settings["mappings"]) if settings["mappings"] else None
     mock = Mock(
         definition if definition.methods else None,
@@ -62,7 +64,8 @@ def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
     if settings["record"]:
         mock.recorder.start()
     handler = mock.handler() if mock.service is not None else object()
-    service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=mock_app(mock, host.max_body_bytes if host is not None else 4 << 20), on_stop=[mock.recorder.stop])
+    app = mock_app(mock, host.max_body_bytes if host is not None else 4 << 20)
+    service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=app, on_stop=[mock.recorder.stop])
     service.mock = mock  # type: ignore[attr-defined]  # tests and tools reach the store and journal here
     service.announce_mode = mode  # type: ignore[attr-defined]  # read by the announcer
     return service

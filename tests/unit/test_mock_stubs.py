@@ -153,3 +153,12 @@ def test_thrift_scenarios_and_delays() -> None:
     assert store.match(call).response.value == 0
     e = pytest.raises(StubError, store.parse, {**base, "response": {"delayDistribution": {"type": "uniform", "lower": 9, "upper": 1}}}, "x.json")
     assert e.value.field == "response.delayDistribution.lower"
+
+
+def test_idl_settings_errors_name_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as e:
+        plugins.create("mock", config.load(env={}, flags={"services.mock.idl": str(tmp_path / "nope.thrift")}))
+    assert e.value.setting == "services.mock.idl"
+    with pytest.raises(ConfigError) as e:
+        plugins.create("mock", config.load(env={}, flags={"services.mock.idl": "echo.thrift", "services.mock.service": "Nope"}))
+    assert e.value.setting == "services.mock.service" and "Echo" in str(e.value)
