@@ -2,7 +2,8 @@
 
 An entry point names a factory: ``create()`` or ``create(settings)`` returning a `Service`.
 The factory may declare its own settings as ``create.settings = (Setting(...), ...)``; they are
-read from ``[services.<name>]`` by the one config loader and handed to it as a dict.
+read from ``[services.<name>]`` by the one config loader and handed to it as a dict. A factory
+with a ``host`` parameter also gets the host's `Settings` (``create(settings, host=...)``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def create(name: str, settings: Settings) -> Service:
     For ``package.module:function`` the service is called after the module (``module``)."""
     fn = factory(name)
     key = name.partition(":")[0].rpartition(".")[2] if ":" in name else name
-    service = fn(settings.service(key, declared_settings(fn))) if inspect.signature(fn).parameters else fn()
+    params = inspect.signature(fn).parameters
+    if "host" in params:  # a factory that must see host settings too (the mock checks `production`)
+        service = fn(settings.service(key, declared_settings(fn)), host=settings)
+    else:
+        service = fn(settings.service(key, declared_settings(fn))) if params else fn()
     if not isinstance(service, Service):
         raise DefinitionError(f"service {name!r}: its factory returned {type(service).__name__}, not a framework.Service")
     service.name = key

@@ -58,6 +58,9 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
     """The suites, running the servers with the executables in `bin_dir` (the venv's bin/)."""
     python = str(bin_dir / "python")
     aviary = [str(bin_dir / "aviary"), "run", "echo", *_aviary_flags(bin_dir / "aviary")]
+    # the mock plugin mocking the same IDL, answering the echo from a stub (bench/mock/mappings)
+    mock = [str(bin_dir / "aviary"), "run", "mock", *_aviary_flags(bin_dir / "aviary"),
+            "--set", "mock.idl=echo.thrift", "--set", f"mock.mappings={BENCH / 'mock' / 'mappings'}"]  # fmt: skip
     rest = Suite(
         "rest",
         "http",
@@ -66,10 +69,12 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
             ServerSpec("starlette", "Starlette/uvicorn", [python, str(BASELINES / "starlette_app.py")], "http"),
             ServerSpec("flask", "Flask+gunicorn", [str(bin_dir / "gunicorn"), "-c", "gunicorn_conf.py", "flask_app:app"], "http", cwd=BASELINES),
             ServerSpec("http.server", "stdlib http.server", [python, str(BASELINES / "stdlib_http.py")], "http"),
+            ServerSpec("mock", "Aviary mock (stubbed)", mock, "http"),
         ),
         (
             Target("Aviary REST CPU/req ÷ Starlette/uvicorn", "cpu_us_per_req", "aviary", "starlette", "<=", 1.0),
             Target("Aviary REST req/s ÷ Flask+gunicorn", "rps", "aviary", "flask", ">=", 3.0),
+            Target("Mock REST CPU/req ÷ Aviary echo (stub matching's cost)", "cpu_us_per_req", "mock", "aviary", "<=", 3.0),
         ),
     )
     thrift = Suite(
@@ -79,10 +84,12 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
             ServerSpec("aviary", "Aviary Thrift", aviary, "thrift"),
             ServerSpec("thriftpy2-asyncio", "thriftpy2 asyncio", [python, str(BASELINES / "thriftpy2_asyncio.py")], "thrift"),
             ServerSpec("thriftpy2-threaded", "thriftpy2 threaded", [python, str(BASELINES / "thriftpy2_threaded.py")], "thrift"),
+            ServerSpec("mock", "Aviary mock (stubbed)", mock, "thrift"),
         ),
         (
             Target("Aviary Thrift CPU/req ÷ thriftpy2 asyncio", "cpu_us_per_req", "aviary", "thriftpy2-asyncio", "<=", 0.4),
             Target("Aviary Thrift CPU/req ÷ thriftpy2 threaded", "cpu_us_per_req", "aviary", "thriftpy2-threaded", "<=", 1.0),
+            Target("Mock Thrift CPU/req ÷ Aviary echo (stub matching's cost)", "cpu_us_per_req", "mock", "aviary", "<=", 3.0),
         ),
     )
     # Telemetry on (the default: per-method metrics, trace ids, sampling, log trace ids)

@@ -185,6 +185,9 @@ class RestApp:
                 allow = ", ".join(sorted(by_verb))
                 await _send(send, 405, _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"}), [(b"allow", allow.encode())])
                 return
+            # The server's own `send` rides along for the fallback: Starlette wraps `send`, and the
+            # mock plugin's faults (a reset, an empty reply) must reach the connection under it.
+            scope.setdefault("extensions", {})["aviary.send"] = send
             await self.fallback(scope, receive, send)
             return
         await self._serve(route, params, scope, receive, send)

@@ -42,7 +42,7 @@ from ..service import Call, Service, run_eagerly
 from ..tls import peer_identity
 from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 
-__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer"]
+__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "WireFault"]
 
 log = logging.getLogger("aviary.thrift")
 
@@ -52,6 +52,17 @@ _INBOUND_HIGH_WATER = 4 << 20  # pause reading once this much unprocessed input 
 # A sniffer looks at the first bytes of a connection and returns a Session factory for it, None
 # if the bytes are not its protocol, or raises NeedMore to see more bytes first.
 Sniffer = Callable[[bytes], "Callable[[Connection], Session] | None"]
+
+
+class WireFault(ApplicationError):
+    """Raised by a handler to make the session misbehave on the wire instead of replying
+    (the mock plugin's faults: a reset, an empty or garbled reply, a bad frame size, a wrong
+    seqid). The plain session calls `act` with itself and the call's reply coordinates; the
+    subclass writes (or withholds) bytes through ``session.conn`` and ``session.reply_*``.
+    Over REST, and on sessions that do not know it (Mux), it is an ordinary 500."""
+
+    def act(self, session: PlainSession, method: Method, name: str, seqid: int) -> None:
+        raise NotImplementedError
 
 
 class ServerOptions:
@@ -530,6 +541,9 @@ class PlainSession(Session):
         return InternalError(error_id)
 
     def reply_failure(self, method: Method, name: str, seqid: int, error: BaseException) -> None:
+        if isinstance(error, WireFault):
+            error.act(self, method, name, seqid)
+            return
         if isinstance(error, ApplicationError):
             self.reply_error(name, seqid, error.thrift_type, error.message)
             return
