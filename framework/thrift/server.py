@@ -22,7 +22,6 @@ import asyncio
 import logging
 import socket
 import struct
-from collections import deque
 from typing import Any, Callable
 
 from ..context import Context

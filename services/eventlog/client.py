@@ -11,8 +11,11 @@ the service is unreachable, batches go to the spool directory (if given) and are
 in order, before anything newer. At exit the client flushes for up to `exit_timeout_s`; what is
 still unsent then stays in the spool for the next run.
 
-Destinations: ``http://host:port`` or ``inet!host:port`` (both name the service's HTTP port).
-`resolve_destination` is the one place a destination becomes an address.
+Destinations: ``http://host:port``, ``inet!host:port`` (the service's HTTP port), or a
+ZooKeeper serverset ``zk2!zkhosts!/aviary/prod/eventlog`` (each member's ``http`` endpoint,
+followed as members come and go). `Destination` is the one place a destination becomes an
+address. Apart from ZooKeeper names (which use `framework.discovery`), only the standard
+library is used.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["EventLogClient", "LoggingHandler", "resolve_destination", "Rejected"]
+__all__ = ["Destination", "EventLogClient", "LoggingHandler", "Rejected"]
 
 _CATEGORY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:/-]")
 OVERFLOW = ("drop_oldest", "drop_newest", "block")
@@ -50,24 +53,45 @@ class _Busy(Exception):
         self.retry_after_s = retry_after_s
 
 
-def resolve_destination(dest: str) -> tuple[str, int]:
-    """The (host, HTTP port) a destination names.
+class Destination:
+    """Where the event log's HTTP port is. `address` is asked afresh for each new connection,
+    so with a ZooKeeper name a reconnect goes to a member that is alive now."""
 
-    ``http://host:port`` and ``inet!host:port`` resolve directly. ZooKeeper names (``zk2!…``)
-    are the one extension point: resolve them here through Aviary's discovery and return a
-    member's ``additionalEndpoints.http``."""
-    if dest.startswith("inet!"):
-        hostport = dest[len("inet!") :].split(",")[0]
-        host, sep, port = hostport.rpartition(":")
-        if not sep or not port.isdigit():
-            raise ValueError(f"destination {dest!r}: expected inet!host:port")
-        return host.strip("[]"), int(port)
-    if dest.startswith("http://"):
-        u = urlsplit(dest)
-        if not u.hostname:
-            raise ValueError(f"destination {dest!r}: expected http://host:port")
-        return u.hostname, u.port or 80
-    raise ValueError(f"destination {dest!r}: expected http://host:port or inet!host:port (zk2!… needs ZooKeeper discovery)")
+    def __init__(self, dest: str) -> None:
+        self.dest = dest
+        self._fixed: tuple[str, int] | None = None
+        self._resolution: Any = None
+        if dest.startswith("http://"):
+            u = urlsplit(dest)
+            if not u.hostname:
+                raise ValueError(f"destination {dest!r}: expected http://host:port")
+            self._fixed = (u.hostname, u.port or 80)
+            return
+        from dataclasses import replace
+
+        from framework.discovery import names, resolver
+
+        try:
+            name = names.parse(dest)
+        except names.BadName as e:
+            raise ValueError(f"destination {e}") from None
+        if name.scheme == "inet":
+            self._fixed = name.addresses[0]
+            return
+        self._resolution = resolver.resolve(replace(name, endpoint=name.endpoint or "http"))
+
+    def address(self, timeout_s: float) -> tuple[str, int]:
+        if self._fixed is not None:
+            return self._fixed
+        if not self._resolution.addresses:
+            self._resolution.wait_ready(timeout_s)
+        if not self._resolution.addresses:
+            raise OSError(f"{self.dest}: no live event-log members")
+        return tuple(random.choice(self._resolution.addresses))  # type: ignore[return-value]
+
+    def close(self) -> None:
+        if self._resolution is not None:
+            self._resolution.close()
 
 
 class EventLogClient:
@@ -90,8 +114,7 @@ class EventLogClient:
     ) -> None:
         if overflow not in OVERFLOW:
             raise ValueError(f"overflow must be one of {', '.join(OVERFLOW)}, got {overflow!r}")
-        resolve_destination(dest)  # a bad destination fails here, not in the thread
-        self.dest = dest
+        self.dest = Destination(dest)  # a bad destination fails here, not in the thread
         self.service = service
         self.host = host if host is not None else socket.gethostname()
         self.spool = Path(spool_dir) if spool_dir is not None else None
@@ -194,6 +217,7 @@ class EventLogClient:
             self.dropped += len(left)
         if self._conn is not None:
             self._conn.close()
+        self.dest.close()
         atexit.unregister(self.close)
 
     # -- the sending thread -----------------------------------------------------------------
@@ -304,7 +328,7 @@ class EventLogClient:
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            host, port = resolve_destination(self.dest)
+            host, port = self.dest.address(self.timeout_s)
             self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout_s)
         return self._conn
 

@@ -25,14 +25,14 @@ from framework.context import current
 from framework.errors import ConfigError, WireError
 from framework.idl import Method, ServiceDef
 from framework.metrics import registry
-from framework.rest.codec import JsonCodec, dumps
+from framework.rest.codec import dumps
 
 from .faults import ThriftFault
 from .generate import Generator
 from .journal import Entry, Journal
 from .matching import Incoming
 from .stubs import HttpResponse, MockApplicationError, Stub, StubStore, ThriftResponse
-from .upstream import ThriftUpstream, resolve
+from .upstream import ThriftUpstream
 
 __all__ = ["Mock", "Recorder"]
 
@@ -187,8 +187,7 @@ class Recorder:
         else:
             if self.mock.service is None:
                 raise ConfigError("targetBaseUrl", "a Thrift upstream needs the mock's idl setting")
-            resolve(target, "targetBaseUrl")
-            self.thrift = ThriftUpstream(target, list(self.mock.service.methods.values()))
+            self.thrift = ThriftUpstream(target, list(self.mock.service.methods.values()), setting="targetBaseUrl")
         self.target = target
         self.persist = persist
         self.recorded = []

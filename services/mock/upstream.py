@@ -1,8 +1,8 @@
 """The real service behind the mock: where it is, and one call to it (for recording).
 
-`resolve` is the one place a destination is turned into an address. It accepts ``host:port``
-and ``inet!host:port`` (Finagle's spelling); ``zk2!…`` names are resolved by
-`framework.discovery` once that lands, here and nowhere else.
+The destination is any name `framework.discovery` resolves: ``host:port``, ``inet!host:port``
+or ``zk2!zkhosts!/path`` (Finagle's spellings); a ZooKeeper name follows the serverset as it
+changes, and each new connection goes to a live member.
 
 `ThriftUpstream` is deliberately minimal: one framed, strict-binary connection through the
 project's Thrift codec, calls in turn under a lock, reconnecting after an error. It keeps the
@@ -12,33 +12,17 @@ exact request and reply frames so a recording can store them beside the decoded 
 from __future__ import annotations
 
 import asyncio
+import random
 import struct
 from dataclasses import dataclass
 from typing import Any
 
+from framework.discovery import names, resolver
 from framework.errors import ConfigError
 from framework.idl import Method
 from framework.thrift.codec import CALL, EXCEPTION, BinaryCodec
 
-__all__ = ["resolve", "ThriftUpstream", "UpstreamReply"]
-
-
-def resolve(dest: str, setting: str = "proxy") -> tuple[str, int]:
-    """``host:port`` or ``inet!host:port`` -> (host, port)."""
-    d = dest.strip()
-    if d.startswith("zk2!") or d.startswith("zk!"):
-        try:
-            from framework import discovery  # written beside the mock; may not exist yet
-
-            return discovery.resolve_one(d)  # type: ignore[attr-defined, no-any-return]
-        except (ImportError, AttributeError):
-            raise ConfigError(setting, f"{dest!r}: ZooKeeper destinations need framework.discovery, which this build lacks; give host:port") from None
-    if d.startswith("inet!"):
-        d = d[len("inet!") :]
-    host, sep, port = d.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(setting, f"expected host:port, inet!host:port or zk2!…, got {dest!r}")
-    return host.strip("[]"), int(port)
+__all__ = ["ThriftUpstream", "UpstreamReply"]
 
 
 @dataclass
@@ -51,9 +35,12 @@ class UpstreamReply:
 
 
 class ThriftUpstream:
-    def __init__(self, dest: str, methods: list[Method], timeout_s: float = 10.0) -> None:
+    def __init__(self, dest: str, methods: list[Method], timeout_s: float = 10.0, setting: str = "proxy") -> None:
         self.dest = dest
-        self.address = resolve(dest)
+        try:
+            self.resolution = resolver.resolve(dest)
+        except names.BadName as e:
+            raise ConfigError(setting, str(e)) from None
         self.codec = BinaryCodec(methods)
         self.timeout_s = timeout_s
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
@@ -65,12 +52,12 @@ class ThriftUpstream:
             try:  # wait_for, not asyncio.timeout: the first step of a call may run outside a task
                 return await asyncio.wait_for(self._call(method, args), self.timeout_s)
             except BaseException:
-                await self.close()
+                await self._disconnect()
                 raise
 
     async def _call(self, method: Method, args: list[Any]) -> UpstreamReply:
         if self._conn is None:
-            self._conn = await asyncio.open_connection(*self.address)
+            self._conn = await asyncio.open_connection(*await self._pick())
         reader, writer = self._conn
         self._seqid = (self._seqid + 1) & 0x7FFFFFFF
         out = bytearray(b"\0\0\0\0")
@@ -96,7 +83,19 @@ class ThriftUpstream:
             return UpstreamReply("exception", value, fid, request, reply)
         return UpstreamReply("result", value, fid, request, reply)
 
+    async def _pick(self) -> tuple[str, int]:
+        if not self.resolution.addresses and self.resolution.dynamic:  # first call: ZooKeeper may not have answered yet
+            await asyncio.to_thread(self.resolution.wait_ready, self.timeout_s)
+        if not self.resolution.addresses:
+            raise ConnectionError(f"upstream {self.dest} has no live members")
+        return random.choice(self.resolution.addresses)
+
     async def close(self) -> None:
+        """Close the connection and stop following the destination."""
+        await self._disconnect()
+        self.resolution.close()
+
+    async def _disconnect(self) -> None:
         if self._conn is not None:
             _, writer = self._conn
             self._conn = None

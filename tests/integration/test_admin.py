@@ -15,7 +15,7 @@ from thriftpy2.rpc import make_client
 from thriftpy2.transport import TFramedTransportFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost  # noqa: E402
+from support import InProcessHost  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 HISTOGRAM_SUFFIXES = ("count", "sum", "min", "max", "avg", "p50", "p90", "p95", "p99", "p9990", "p9999")

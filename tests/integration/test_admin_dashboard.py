@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost, require_tool  # noqa: E402
+from support import InProcessHost, require_tool  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 

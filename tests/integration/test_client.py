@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost, free_port  # noqa: E402
+from support import InProcessHost, free_port  # noqa: E402
 
 from framework import Overloaded, Service  # noqa: E402
 from framework.client import HttpClient, ThriftClient  # noqa: E402

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, AviaryProcess, free_port  # noqa: E402
+from support import ROOT, AviaryProcess, free_port  # noqa: E402
 
-from services.eventlog.client import EventLogClient, LoggingHandler, resolve_destination  # noqa: E402
+from services.eventlog.client import Destination, EventLogClient, LoggingHandler  # noqa: E402
 
 
 def serve(data: Path, http_port: int, *extra: str) -> AviaryProcess:
@@ -50,11 +50,34 @@ def stored(url: str, query: str) -> list[str]:
 
 
 def test_destinations() -> None:
-    assert resolve_destination("inet!127.0.0.1:8888") == ("127.0.0.1", 8888)
-    assert resolve_destination("http://localhost:9000") == ("localhost", 9000)
-    for bad in ("inet!nohost", "zk2!127.0.0.1:2181!/aviary/dev/eventlog", "ftp://x"):
+    assert Destination("inet!127.0.0.1:8888").address(1) == ("127.0.0.1", 8888)
+    assert Destination("http://localhost:9000").address(1) == ("localhost", 9000)
+    for bad in ("inet!nohost", "zk2!127.0.0.1:2181", "zk2!127.0.0.1:2181!relative", "ftp://x", "http://"):
         with pytest.raises(ValueError, match="destination"):
-            resolve_destination(bad)
+            Destination(bad)
+
+
+def test_a_zookeeper_destination_finds_the_event_log_and_follows_it(tmp_path: Path, zookeeper: object, zk_env: str) -> None:
+    """``zk2!…``: the client reads the serverset, sends to a member's http endpoint, and after
+    that member is gone and another joins, the next batch goes to the new one."""
+    zk = ["--zk", zookeeper.hosts, "--env", zk_env]  # type: ignore[attr-defined]
+    first = serve(tmp_path / "one", 0, *zk)
+    client = EventLogClient(f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/eventlog", service="shop", flush_interval_s=0.05, timeout_s=2, max_backoff_s=0.2)  # type: ignore[attr-defined]
+    try:
+        client.emit("to the first")
+        assert client.flush(20) and client.sent == 1
+        assert stored(first.url("eventlog"), '{service="shop"}') == ["to the first"]
+        first.stop()
+        second = serve(tmp_path / "two", 0, *zk)
+        try:
+            client.emit("to the second")
+            assert client.flush(30) and client.sent == 2
+            assert stored(second.url("eventlog"), '{service="shop"}') == ["to the second"]
+        finally:
+            second.stop()
+    finally:
+        client.close()
+        first.kill()
 
 
 def test_the_handler_keeps_the_app_alive_and_delivers_the_spool_in_order(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import AviaryProcess  # noqa: E402
+from support import AviaryProcess  # noqa: E402
 
 ROUNDS = 20
 CLIENTS = 3

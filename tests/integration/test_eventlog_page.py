@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import InProcessHost, require_tool  # noqa: E402
+from support import InProcessHost, require_tool  # noqa: E402
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, AviaryProcess, require_tool  # noqa: E402
+from support import ROOT, AviaryProcess, require_tool  # noqa: E402
 
 MAX_BATCH = 50
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, AviaryProcess, free_port  # noqa: E402
+from support import ROOT, free_port  # noqa: E402
 
 from framework.thrift.codec import CALL, REPLY, BinaryCodec  # noqa: E402
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import InProcessHost  # noqa: E402
+from support import InProcessHost  # noqa: E402
 
 STUBS: dict[str, Any] = {
     "url-exact.json": {"request": {"method": "GET", "url": "/exact?a=1"}, "response": {"status": 200, "body": "exact url"}},
@@ -387,7 +387,7 @@ def test_aviary_run_mock(tmp_path: Path, aviary_process: Any) -> None:
 def test_bad_callers_fail_alone(mock: InProcessHost, client: httpx.Client) -> None:
     """An oversized body gets 413; recording from an upstream that is down answers 502 naming
     it and records nothing; the mock serves the next caller."""
-    from conftest import free_port
+    from support import free_port
 
     big = b"x" * ((4 << 20) + 1)
     r = client.post("/body", content=big)

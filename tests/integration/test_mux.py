@@ -27,7 +27,7 @@ from framework.thrift.codec import CALL, REPLY, BinaryCodec
 from framework.thrift.mux_client import MuxCallError, MuxClosed, MuxConnection, MuxDraining, MuxNack, RemoteApplicationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost  # noqa: E402
+from support import InProcessHost  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from probe import probe  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 from openapi_spec_validator import validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost  # noqa: E402
+from support import InProcessHost  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 MAX_BODY = 64 << 10

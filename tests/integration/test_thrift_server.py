@@ -21,7 +21,7 @@ from framework.metrics import registry
 from framework.thrift.codec import CALL, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost  # noqa: E402
+from support import InProcessHost  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 

@@ -21,7 +21,7 @@ from thriftpy2.transport import TFramedTransportFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from certs import CA, Issued  # noqa: E402
-from conftest import ROOT, InProcessHost  # noqa: E402
+from support import ROOT, InProcessHost  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 

@@ -27,7 +27,7 @@ from framework.thrift.ttwitter import encode_request_header
 from framework.tracing import b3_headers, deadline_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost, ZipkinCollector, free_port  # noqa: E402
+from support import InProcessHost, ZipkinCollector, free_port  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 UPGRADE = "__can__finagle__trace__v3__"

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, AviaryProcess  # noqa: E402
+from support import ROOT, AviaryProcess  # noqa: E402
 from test_host import framed_call, read_reply  # noqa: E402
 
 from framework.thrift.codec import REPLY  # noqa: E402

@@ -21,7 +21,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import InProcessHost, free_port  # noqa: E402
+from support import InProcessHost, free_port  # noqa: E402
 
 from framework import load_idl, locate_idl  # noqa: E402
 from framework.client import HttpClient, ThriftClient  # noqa: E402

@@ -18,9 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from support import require_tool
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -36,17 +37,6 @@ JARS = {
 PY_PACKAGE = "aviary_interop_echo_gen"
 
 
-def _require_tool(config: pytest.Config) -> Callable[[str, str], str]:
-    """tests/conftest.py's `require_tool` (conftest modules share the name "conftest", so it is
-    looked up among the registered plugins rather than imported)."""
-    root = TESTS / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        f = getattr(plugin, "__file__", None)
-        if f and Path(f).resolve() == root:
-            return plugin.require_tool
-    raise AssertionError(f"{root} is not loaded as a conftest")
-
-
 def _run(cmd: list[str], what: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
@@ -55,8 +45,8 @@ def _run(cmd: list[str], what: str, timeout: float = 120) -> subprocess.Complete
 
 
 @pytest.fixture(scope="session")
-def thrift_compiler(request: pytest.FixtureRequest) -> str:
-    return _require_tool(request.config)("thrift", "thrift-compiler")
+def thrift_compiler() -> str:
+    return require_tool("thrift", "thrift-compiler")
 
 
 class JavaClient:
@@ -80,8 +70,7 @@ class JavaClient:
 
 
 @pytest.fixture(scope="session")
-def echo_java_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> JavaClient:
-    require_tool = _require_tool(request.config)
+def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> JavaClient:
     javac = require_tool("javac", "default-jdk-headless")
     java = require_tool("java", "default-jdk-headless")
     for jar, package in JARS.items():

@@ -17,17 +17,8 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+from support import InProcessHost
 
-
-@pytest.fixture(scope="module")
-def host_cls(request: pytest.FixtureRequest) -> Any:
-    """tests/conftest.py's InProcessHost (conftest modules share a name: found among plugins)."""
-    want = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in request.config.pluginmanager.get_plugins():
-        f = getattr(plugin, "__file__", None)
-        if f and Path(f).resolve() == want:
-            return plugin.InProcessHost
-    raise AssertionError(f"{want} is not loaded as a conftest")
 
 UNKNOWN_ID = 2**62 + 1
 ALL_BYTES = bytes(range(256))
@@ -75,9 +66,9 @@ def write(folder: Path, stubs: dict[str, Any]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mock(tmp_path_factory: pytest.TempPathFactory, host_cls: Any) -> Iterator[Any]:
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     mappings = write(tmp_path_factory.mktemp("thrift-mock") / "mappings", THRIFT_STUBS)
-    with host_cls(lambda: [mock_service(mappings=str(mappings), seed=7)]) as h:
+    with InProcessHost(lambda: [mock_service(mappings=str(mappings), seed=7)]) as h:
         yield h
 
 
@@ -216,7 +207,7 @@ def test_thrift_faults(mock: Any, echo_apache_py: Any) -> None:
         assert c.repeat("ab", 3) == "stubbed ab x3"
 
 
-def test_record_then_replay_without_the_upstream(echo_apache_py: Any, tmp_path: Path, host_cls: Any) -> None:
+def test_record_then_replay_without_the_upstream(echo_apache_py: Any, tmp_path: Path) -> None:
     from services.echo import create as create_echo
     from services.mock.verify import MockAdmin
 
@@ -239,10 +230,10 @@ def test_record_then_replay_without_the_upstream(echo_apache_py: Any, tmp_path: 
 
     mappings = tmp_path / "mappings"
     mappings.mkdir()
-    echo = host_cls(lambda: [create_echo()]).start()
+    echo = InProcessHost(lambda: [create_echo()]).start()
     try:
         eh, ep = echo.addr("echo")
-        with host_cls(lambda: [mock_service(mappings=str(mappings), proxy=f"inet!{eh}:{ep}")]) as m:
+        with InProcessHost(lambda: [mock_service(mappings=str(mappings), proxy=f"inet!{eh}:{ep}")]) as m:
             admin = MockAdmin(m.url("mock"))
             admin.start_recording(persist=True)
             with PyClient(gen, m.addr("mock")) as c:
@@ -262,7 +253,7 @@ def test_record_then_replay_without_the_upstream(echo_apache_py: Any, tmp_path: 
             assert base64.b64decode(echo_stub["response"]["result"]["payload"]) == payload
         # persisted: a fresh mock from the same folder replays with no upstream configured at all
         assert len(list(mappings.glob("recorded-*.json"))) == 6
-        with host_cls(lambda: [mock_service(mappings=str(mappings))]) as m2, PyClient(gen, m2.addr("mock")) as c:
+        with InProcessHost(lambda: [mock_service(mappings=str(mappings))]) as m2, PyClient(gen, m2.addr("mock")) as c:
             assert calls(c) == live
     finally:
         if echo is not None:
@@ -282,13 +273,31 @@ def test_near_misses_show_the_thrift_arguments(mock: Any, echo_apache_py: Any) -
     assert near[0]["diff"] == [{"field": "bodyPatterns[0]", "expected": {"equalToJson": {"text": "ab", "times": 3}}, "actual": {"text": "ab", "times": 4}}]
 
 
-def test_recording_from_a_dead_upstream_fails_that_call_only(echo_apache_py: Any, host_cls: Any) -> None:
+def test_record_from_a_serverset_in_zookeeper(echo_apache_py: Any, zookeeper: Any, zk_env: str) -> None:
+    """``proxy = zk2!…``: the mock finds the real service through its ZooKeeper serverset, as a
+    Finagle client would, and records from the member it finds there."""
+    from services.echo import create as create_echo
+    from services.mock.verify import MockAdmin
+
+    with InProcessHost(lambda: [create_echo()], zk=zookeeper.hosts, env=zk_env) as echo:
+        dest = f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/echo"
+        with InProcessHost(lambda: [mock_service(proxy=dest)]) as m, PyClient(echo_apache_py, m.addr("mock")) as c:
+            admin = MockAdmin(m.url("mock"))
+            admin.start_recording()
+            assert c.repeat("zk", 2) == "zk zk"  # the real echo answered, through ZooKeeper
+            recorded = admin.stop_recording()
+            assert [(s["request"]["method"], s["response"]["result"]) for s in recorded] == [("repeat", "zk zk")]
+            echo.stop()  # the real service is gone: the recording answers
+            assert c.repeat("zk", 2) == "zk zk"
+
+
+def test_recording_from_a_dead_upstream_fails_that_call_only(echo_apache_py: Any) -> None:
     from thrift.Thrift import TApplicationException
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once closed
-    with host_cls(lambda: [mock_service(proxy=f"127.0.0.1:{port}", record="true")]) as m, PyClient(echo_apache_py, m.addr("mock")) as c:
+    with InProcessHost(lambda: [mock_service(proxy=f"127.0.0.1:{port}", record="true")]) as m, PyClient(echo_apache_py, m.addr("mock")) as c:
         with pytest.raises(TApplicationException) as e:
             c.repeat("x", 1)
         assert f"127.0.0.1:{port}" in e.value.message and "upstream" in e.value.message

@@ -17,6 +17,7 @@ from cryptography import x509
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from certs import CA, Issued  # noqa: E402
+from support import InProcessHost  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ALICE = "spiffe://aviary.test/java-alice"
@@ -63,22 +64,13 @@ def tls_java(request: pytest.FixtureRequest, echo_java_client: Any, pki: dict[st
     return TlsJava(echo_java_client.java, f"{classes}:{echo_java_client.classpath}", trust)
 
 
-def _in_process_host(config: pytest.Config) -> Any:
-    """tests/conftest.py's InProcessHost (this directory's conftest shadows the name)."""
-    root = HERE.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root:
-            return plugin.InProcessHost
-    raise AssertionError(f"{root} is not loaded as a conftest")
-
-
 @pytest.fixture(scope="module")
-def host(request: pytest.FixtureRequest, pki: dict[str, Any]) -> Iterator[Any]:
+def host(pki: dict[str, Any]) -> Iterator[Any]:
     from services.echo import create
 
     settings = {"tls_cert": str(pki["server"].cert), "tls_key": str(pki["server"].key), "tls_ca": str(pki["ca"].pem),
                 "services.echo.allow": f"repeat={ALICE}; echo=spiffe://aviary.test/someone-else"}  # fmt: skip
-    with _in_process_host(request.config)(lambda: [create()], **settings) as h:
+    with InProcessHost(lambda: [create()], **settings) as h:
         yield h
 
 

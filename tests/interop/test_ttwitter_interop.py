@@ -8,11 +8,13 @@ import json
 import subprocess
 from typing import Any
 
+from support import InProcessHost
 
-def test_java_ttwitter_client(echo_java_client: Any, zipkin_collector: Any, make_host: Any) -> None:
+
+def test_java_ttwitter_client(echo_java_client: Any, zipkin_collector: Any) -> None:
     from services.echo import create
 
-    with make_host(lambda: [create()], zipkin_url=zipkin_collector.url, trace_sample_rate=0) as host:
+    with InProcessHost(lambda: [create()], zipkin_url=zipkin_collector.url, trace_sample_rate=0) as host:
         h, p = host.addr("echo")
         cmd = [echo_java_client.java, "-XX:TieredStopAtLevel=1", "-cp", echo_java_client.classpath, "TTwitterInterop", h, str(p), "f00dfacecafe0001", "00000000000000a1"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)

@@ -1,0 +1,264 @@
+"""Test helpers: Aviary hosts on real sockets, in this process or as `aviary` subprocesses.
+
+A plain module (tests import it as ``support``; every conftest.py shares one module name).
+
+Nothing here fakes a component: servers listen on 127.0.0.1, clients are real peers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+READY = re.compile(r"^ready (\S+) (.*)$")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def parse_ready(line: str) -> tuple[str, dict[str, tuple[str, int]]] | None:
+    m = READY.match(line.strip())
+    if not m:
+        return None
+    eps = {}
+    for part in m.group(2).split():
+        k, _, v = part.partition("=")
+        host, _, port = v.rpartition(":")
+        eps[k] = (host, int(port))
+    return m.group(1), eps
+
+
+class InProcessHost:
+    """A `framework.host.Host` running on its own event loop in a background thread."""
+
+    def __init__(self, services: Callable[[], list[Any]], **settings: Any) -> None:
+        from framework import config
+
+        flags = {"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none", "shutdown_timeout_s": 5}
+        flags["workers"] = 1  # the host runs on a thread of the test process: no worker processes
+        flags.update(settings)
+        self.settings = config.load(env={}, flags=flags)
+        self._make_services = services
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.host: Any = None
+        self.out = io.StringIO()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> InProcessHost:
+        import uvloop
+
+        from framework.host import assemble
+
+        def run() -> None:
+            self.loop = uvloop.new_event_loop() if os.environ.get("AVIARY_TEST_LOOP") != "asyncio" else asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            try:
+                self.host = assemble(self.settings, self._make_services(), out=self.out)
+                self.loop.run_until_complete(self.host.start())
+            except BaseException as e:  # noqa: BLE001 - reported to the test thread
+                self._error = e
+                self._ready.set()
+                return
+            self._ready.set()
+            self.loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def call(self, coro_fn: Callable[[], Any], timeout: float = 30) -> Any:
+        """Run a coroutine on the host's loop (to inspect or drive it) and return its result."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro_fn(), self.loop).result(timeout)
+
+    def stop(self) -> None:
+        """Stop the host (again: nothing happens)."""
+        if self.loop is None or self.host is None:
+            return
+        self.call(self.host.stop)
+        loop, self.loop = self.loop, None
+        loop.call_soon_threadsafe(loop.stop)
+        assert self._thread is not None
+        self._thread.join(10)
+
+    def addr(self, service: str, kind: str = "thrift") -> tuple[str, int]:
+        return self.host.endpoints[service].ports[kind]
+
+    def url(self, service: str, path: str = "") -> str:
+        host, port = self.addr(service, "http")
+        return f"http://{host}:{port}{path}"
+
+    def __enter__(self) -> InProcessHost:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class AviaryProcess:
+    """``aviary ARGS…`` as a subprocess; waits for its ready lines."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, expect: int = 1, cwd: Path | None = None) -> None:
+        self.args = args
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env.setdefault("AVIARY_WORKERS", "1")  # one process, cheap; a test wanting workers passes --workers N
+        self.expect = expect
+        self.cwd = cwd
+        self.proc: subprocess.Popen[str] | None = None
+        self.signalled = False
+        self.lines: list[str] = []
+        self.endpoints: dict[str, dict[str, tuple[str, int]]] = {}
+        self._reader: threading.Thread | None = None
+        self._cond = threading.Condition()
+
+    def start(self, timeout: float = 60) -> AviaryProcess:
+        exe = shutil.which("aviary", path=str(Path(sys.executable).parent)) or "aviary"
+        self.proc = subprocess.Popen(
+            [exe, *self.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, cwd=self.cwd, start_new_session=True
+        )
+
+        def read() -> None:
+            assert self.proc is not None and self.proc.stdout is not None
+            for line in self.proc.stdout:
+                with self._cond:
+                    self.lines.append(line.rstrip("\n"))
+                    ready = parse_ready(line)
+                    if ready:
+                        self.endpoints[ready[0]] = ready[1]
+                    self._cond.notify_all()
+            with self._cond:
+                self._cond.notify_all()
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        self.wait_for(lambda: len([k for k in self.endpoints if k != "admin"]) >= self.expect, timeout, "ready lines")
+        return self
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                if self.proc is not None and self.proc.poll() is not None and not predicate():
+                    raise AssertionError(f"aviary exited ({self.proc.returncode}) before {what}:\n" + "\n".join(self.lines))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {what} within {timeout}s:\n" + "\n".join(self.lines))
+                self._cond.wait(min(left, 0.2))
+
+    def wait_line(self, pattern: str, timeout: float = 30) -> str:
+        rx = re.compile(pattern)
+        self.wait_for(lambda: any(rx.search(ln) for ln in self.lines), timeout, f"line matching {pattern!r}")
+        return next(ln for ln in self.lines if rx.search(ln))
+
+    def addr(self, service: str, kind: str = "thrift") -> tuple[str, int]:
+        return self.endpoints[service][kind]
+
+    def url(self, service: str, path: str = "") -> str:
+        host, port = self.addr(service, "http")
+        return f"http://{host}:{port}{path}"
+
+    def send_signal(self, sig: int = signal.SIGTERM) -> None:
+        assert self.proc is not None
+        self.signalled = True
+        self.proc.send_signal(sig)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Signal it (once) and wait; returns the exit status."""
+        assert self.proc is not None
+        if self.proc.poll() is None and not self.signalled:
+            self.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 30) -> int:
+        """Wait for it to exit; returns the exit status."""
+        assert self.proc is not None
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            raise AssertionError(f"aviary did not stop within {timeout}s:\n" + "\n".join(self.lines)) from None
+        if self._reader is not None:
+            self._reader.join(5)
+        return rc
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
+def require_tool(name: str, package: str) -> str:
+    """Path of a real peer's tool; a missing one fails loudly (it is part of the test setup)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: `make test` installs it (Debian package {package})", pytrace=False)
+    return path
+
+
+class ZipkinCollector:
+    """A real HTTP server recording what span exporters POST to it (Zipkin's /api/v2/spans)."""
+
+    def __init__(self) -> None:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []  # (path, content type, parsed JSON body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/spans"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def spans(self) -> list[Any]:
+        return [s for _, _, batch in self.received for s in batch]
+
+    def wait(self, count: int, timeout: float = 10) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.spans()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.spans()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
