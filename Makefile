@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 # library, a JDK to compile the Java client, Chromium for the pages, wrk for the benchmarks.
 APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless libslf4j-java \
                 gcc make wrk chromium chromium-driver python3-venv
+# systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
+APT_PACKAGES += systemd
 
 .PHONY: run dev test test-fast bench deps system-deps clean
 

@@ -76,8 +76,6 @@ done
 [ -n "$COMMAND" ] || { usage >&2; exit 2; }
 case $NODES in 1|3) ;; *) die "--nodes must be 1 (a single node) or 3 (an ensemble), got '$NODES'" ;; esac
 case $WAIT$STOP_TIMEOUT in *[!0-9]*) die "--wait and --stop-timeout take whole seconds" ;; esac
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
 
 # port KIND I: node I's port of a kind, from the explicit list or base+I-1.
 port() {
@@ -108,13 +106,30 @@ four_letter() {
   printf '%s' "$answer"
 }
 
+# Check every port before anything is written or started.
+for i in $(seq 1 "$NODES"); do
+  for kind in client peer election; do port "$kind" "$i" >/dev/null || exit 2; done
+done
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+
 mode() { four_letter "$(port client "$1")" srvr | sed -n 's/^Mode: //p'; }
+
+# running PID: the process is a live ZooKeeper node. Not a zombie (a node started by an
+# earlier `zk.sh start` has been re-parented, and its new parent may be slow to reap it), nor
+# another program that was given the pid of a node long gone.
+running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ -r "/proc/$1/stat" ] || return 0  # no /proc: kill -0 is all there is
+  case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in Z|X|'') return 1 ;; esac
+  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -q "$MAIN"
+}
 
 node_pid() {
   local f="$DIR/node$1/zookeeper.pid" pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f")
-  kill -0 "$pid" 2>/dev/null || return 1
+  running "$pid" || return 1
   echo "$pid"
 }
 
@@ -168,11 +183,11 @@ stop_node() {
   pid=$(node_pid "$i") || { rm -f "$DIR/node$i/zookeeper.pid"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
+  while running "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  if running "$pid"; then
     echo "node $i (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s: SIGKILL" >&2
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while running "$pid"; do sleep 0.1; done
   fi
   rm -f "$DIR/node$i/zookeeper.pid"
   echo "node $i stopped"
