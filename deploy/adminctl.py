@@ -9,8 +9,8 @@ and Kubernetes hooks run (the image has no curl, and the port may speak TLS).
         would let the kubelet's SIGTERM interrupt the drain.
 
 The port and TLS files come from the same settings as the process (``--config`` TOML, then
-``AVIARY_*`` environment variables), read by Aviary's own loader. Exit 1 on any failure, with
-the reason on stderr.
+``AVIARY_*`` environment variables), read by Aviary's own loader. Exit 1 on any failure (a
+bad setting included), with the reason on stderr.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 from framework import config
+from framework.errors import AviaryError
 
 
 def _connection(settings: Any, timeout: float) -> http.client.HTTPConnection:
@@ -56,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command", choices=("health", "ping", "drain"))
     p.add_argument("--wait", type=float, default=60.0, metavar="S", help="drain: longest wait for the process to exit")
     args = p.parse_args(argv)
-    settings = config.load(args.config)
+    try:
+        settings = config.load(args.config)
+    except AviaryError as e:
+        print(f"adminctl: {e}", file=sys.stderr)
+        return 1  # not 2: Docker reserves a health check's exit 2
     try:
         if args.command in ("health", "ping"):
             path = "/health" if args.command == "health" else "/admin/ping"
