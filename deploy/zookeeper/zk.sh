@@ -3,9 +3,9 @@
 # package: for trials, demos and tests of Aviary against a real quorum. Production runs one
 # node per machine (see deploy/compose.yaml and the README's "Deploying").
 #
-#   zk.sh [OPTIONS] start     start the nodes in the background, wait until they serve
+#   zk.sh [OPTIONS] start [I] start the nodes (or node I) in the background, wait until they serve
 #   zk.sh [OPTIONS] run       the same in the foreground; Ctrl-C or SIGTERM stops them all
-#   zk.sh [OPTIONS] stop      stop the nodes (SIGTERM, then SIGKILL after --stop-timeout)
+#   zk.sh [OPTIONS] stop [I]  stop the nodes (or node I): SIGTERM, then SIGKILL after --stop-timeout
 #   zk.sh [OPTIONS] status    each node's pid and mode (standalone, leader, follower);
 #                             exit 0 only when every node serves
 #   zk.sh [OPTIONS] hosts     print the connect string (host:port,host:port,...) for --zk
@@ -55,6 +55,7 @@ die() { echo "zk.sh: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 COMMAND=
+ONLY=  # start/stop: one node's number
 while [ $# -gt 0 ]; do
   case $1 in
     -n|--nodes) NODES=${2:?}; shift 2 ;;
@@ -70,11 +71,17 @@ while [ $# -gt 0 ]; do
     --stop-timeout) STOP_TIMEOUT=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     start|run|stop|status|hosts) [ -z "$COMMAND" ] || die "one command at a time (got $COMMAND and $1)"; COMMAND=$1; shift ;;
+    [0-9]*) case $COMMAND in start|stop) [ -z "$ONLY" ] || die "one node at a time"; ONLY=$1; shift ;;
+            *) die "only start and stop take a node number (got '$1')" ;; esac ;;
     *) die "unknown argument '$1' (zk.sh --help lists the options)" ;;
   esac
 done
 [ -n "$COMMAND" ] || { usage >&2; exit 2; }
 case $NODES in 1|3) ;; *) die "--nodes must be 1 (a single node) or 3 (an ensemble), got '$NODES'" ;; esac
+case $ONLY in ''|[1-9]) [ -z "$ONLY" ] || [ "$ONLY" -le "$NODES" ] || die "there is no node $ONLY of $NODES" ;;
+  *) die "a node number is 1 to $NODES, got '$ONLY'" ;; esac
+# selected: the nodes a start or stop acts on, in order (first to last, or last to first).
+selected() { if [ -n "$ONLY" ]; then echo "$ONLY"; elif [ "${1:-}" = reverse ]; then seq "$NODES" -1 1; else seq 1 "$NODES"; fi; }
 case $WAIT$STOP_TIMEOUT in *[!0-9]*) die "--wait and --stop-timeout take whole seconds" ;; esac
 
 # port KIND I: node I's port of a kind, from the explicit list or base+I-1.
@@ -166,7 +173,7 @@ wait_serving() {
   local deadline=$((SECONDS + WAIT)) i m pending
   while :; do
     pending=
-    for i in $(seq 1 "$NODES"); do
+    for i in $(selected); do
       node_pid "$i" >/dev/null || die "node $i exited while starting; its log: $DIR/node$i/zookeeper.log"
       m=$(mode "$i")
       case $m in standalone|leader|follower) ;; *) pending="$pending $i" ;; esac
@@ -195,7 +202,7 @@ stop_node() {
 
 stop_all() {  # the last node first, so the first stays up longest for clients
   local i
-  for i in $(seq "$NODES" -1 1); do stop_node "$i"; done
+  for i in $(selected reverse); do stop_node "$i"; done
 }
 
 hosts() {
@@ -221,7 +228,7 @@ status() {
 
 case $COMMAND in
   start)
-    for i in $(seq 1 "$NODES"); do start_node "$i"; done
+    for i in $(selected); do start_node "$i"; done
     wait_serving
     ;;
   run)
