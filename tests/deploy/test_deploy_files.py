@@ -293,7 +293,7 @@ def test_systemd_unit_stops_by_draining() -> None:
     from framework import config
 
     defaults = {s.name: s.default for s in config.HOST_SETTINGS}
-    # drain_grace_s as the README advises (10 s, what Finagle clients smooth over) plus the
+    # drain_grace_s as its help advises (10 s, what Finagle clients smooth over) plus the
     # longest wait for calls in flight.
     assert int(service["TimeoutStopSec"]) > 10 + defaults["shutdown_timeout_s"]
     assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
