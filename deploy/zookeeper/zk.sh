@@ -56,6 +56,7 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 COMMAND=
 ONLY=  # start/stop: one node's number
+STARTED=()  # pids of the nodes this invocation started
 while [ $# -gt 0 ]; do
   case $1 in
     -n|--nodes) NODES=${2:?}; shift 2 ;;
@@ -166,6 +167,7 @@ start_node() {
   setsid "$JAVA" $JVM_FLAGS -Dzookeeper.log.dir="$d" -cp "$cp" "$MAIN" "$d/zoo.cfg" \
     </dev/null >>"$d/zookeeper.log" 2>&1 &
   echo $! > "$d/zookeeper.pid"
+  STARTED+=("$!")
   echo "node $i starting: pid $!, client port $(port client "$i"), log $d/zookeeper.log"
 }
 
@@ -174,12 +176,12 @@ wait_serving() {
   while :; do
     pending=
     for i in $(selected); do
-      node_pid "$i" >/dev/null || die "node $i exited while starting; its log: $DIR/node$i/zookeeper.log"
+      node_pid "$i" >/dev/null || { echo "zk.sh: node $i exited while starting; its log: $DIR/node$i/zookeeper.log" >&2; return 1; }
       m=$(mode "$i")
       case $m in standalone|leader|follower) ;; *) pending="$pending $i" ;; esac
     done
     [ -n "$pending" ] || break
-    [ $SECONDS -lt $deadline ] || die "node(s)$pending not serving after ${WAIT}s; logs in $DIR/node*/zookeeper.log"
+    [ $SECONDS -lt $deadline ] || { echo "zk.sh: node(s)$pending not serving after ${WAIT}s; logs in $DIR/node*/zookeeper.log" >&2; return 1; }
     sleep 0.2
   done
   echo "serving: $(hosts)"
@@ -229,19 +231,27 @@ status() {
 case $COMMAND in
   start)
     for i in $(selected); do start_node "$i"; done
-    wait_serving
+    wait_serving || { stop_all; exit 1; }
     ;;
   run)
-    trap 'trap - INT TERM; echo "stopping"; stop_all; exit 0' INT TERM
+    # The trap only takes note: bash may run a trap inside a command substitution's subshell
+    # that was forked as the signal came in, where its output and exit would be lost.
+    STOP=
+    trap 'STOP=1' INT TERM
     for i in $(seq 1 "$NODES"); do start_node "$i"; done
-    wait_serving || { stop_all; exit 1; }
-    # Wait on the nodes; `wait` returns early on a trapped signal, which runs the trap.
-    while :; do
-      for i in $(seq 1 "$NODES"); do
-        node_pid "$i" >/dev/null || { echo "node $i exited; stopping the others" >&2; stop_all; exit 1; }
+    if [ -z "$STOP" ]; then wait_serving || { stop_all; exit 1; }; fi
+    # The nodes are this shell's children: `wait -n` returns when one exits or a trapped
+    # signal arrives, and the loop forks nothing.
+    while [ -z "$STOP" ]; do
+      wait -n || true
+      [ -z "$STOP" ] || break
+      for pid in "${STARTED[@]}"; do
+        kill -0 "$pid" 2>/dev/null || { echo "zk.sh: a node (pid $pid) exited; stopping the others" >&2; stop_all; exit 1; }
       done
-      sleep 1 & wait $! || true
     done
+    trap - INT TERM
+    echo "stopping"
+    stop_all
     ;;
   stop) stop_all ;;
   status) status ;;

@@ -219,6 +219,24 @@ def test_single_node_in_the_foreground_stops_on_ctrl_c(tmp_path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def test_foreground_run_ends_when_a_node_dies(tmp_path: Path) -> None:
+    require_zookeeper()
+    e = Ensemble(tmp_path / "zk", 1)
+    proc = subprocess.Popen([*e.args, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("serving: "):
+                break
+        os.kill(e.pids()[0], signal.SIGKILL)  # a crash, not a stop
+        assert proc.wait(30) == 1
+        assert "exited; stopping the others" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def test_bad_arguments_are_refused_with_the_reason(tmp_path: Path) -> None:
     r = subprocess.run([str(ZK_SH), "--nodes", "2", "--dir", str(tmp_path), "start"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "--nodes must be 1" in r.stderr
