@@ -22,22 +22,17 @@ import sys
 import time
 from typing import Any
 
-from framework import config
+from framework import config, tls
 from framework.errors import AviaryError
 
 
 def _connection(settings: Any, timeout: float) -> http.client.HTTPConnection:
-    port = settings.admin_port
-    cert = getattr(settings, "tls_cert", "")
-    if not cert:
-        return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    # The admin port shares the process's TLS configuration: present our own certificate
-    # (client auth may be required) and check theirs against the CA, not the name: we dial
-    # 127.0.0.1, which no certificate names.
-    ctx = ssl.create_default_context(cafile=getattr(settings, "tls_ca", "") or None)
+    ctx = tls.client_context(settings)  # the admin port shares the process's TLS settings
+    if ctx is None:
+        return http.client.HTTPConnection("127.0.0.1", settings.admin_port, timeout=timeout)
+    # We dial 127.0.0.1, which no certificate names: the CA check stays, the name check goes.
     ctx.check_hostname = False
-    ctx.load_cert_chain(cert, getattr(settings, "tls_key", "") or None)
-    return http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ctx)
+    return http.client.HTTPSConnection("127.0.0.1", settings.admin_port, timeout=timeout, context=ctx)
 
 
 def _request(settings: Any, method: str, path: str, timeout: float = 3.0) -> int:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from conftest import AviaryProcess, free_port
+from support import AviaryProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ZK_SH = ROOT / "deploy" / "zookeeper" / "zk.sh"
@@ -170,8 +170,8 @@ def test_ensemble_elects_replicates_survives_a_node_and_stops(ensemble: Ensemble
 
 def test_two_echo_instances_run_against_the_ensemble(ensemble: Ensemble) -> None:
     # What a user of these files types: the connect string zk.sh prints, one `aviary run`
-    # per instance. (With discovery merged, both must also appear as members of
-    # /aviary/deploytest/echo; the lead extends this test then.)
+    # per instance. Both are members of /aviary/deploytest/echo, as each node of the ensemble
+    # reports.
     hosts = ensemble("hosts").stdout.strip()
     instances = [
         AviaryProcess(["run", "echo", "--zk", hosts, "--env", "deploytest", "--bind", "127.0.0.1",
@@ -186,6 +186,19 @@ def test_two_echo_instances_run_against_the_ensemble(ensemble: Ensemble) -> None
         for i, p in enumerate(instances):
             r = httpx.post(p.url("echo", "/Echo/repeat"), json={"text": f"i{i}", "times": 2}, timeout=10)
             assert r.status_code == 200 and r.json() == f"i{i} i{i}"
+        from framework.discovery import resolver
+
+        thrift_ports = {p.addr("echo")[1] for p in instances}
+        for node in hosts.split(","):  # each node alone sees both members
+            res = resolver.resolve(f"zk2!{node}!/aviary/deploytest/echo")
+            try:
+                assert res.wait_ready(30)
+                deadline = time.monotonic() + 30
+                while {a.port for a in res.addresses} != thrift_ports and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert {a.port for a in res.addresses} == thrift_ports
+            finally:
+                res.close()
         for p in instances:
             assert p.stop(signal.SIGTERM, timeout=60) == 0, p.output
     finally:
