@@ -27,6 +27,9 @@ bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/mux.py
+	$(BIN)/python bench/discovery.py
+	$(BIN)/python bench/eventlog.py
+	$(BIN)/python bench/telemetry_cost.py
 
 deps: system-deps $(STAMP)
 
