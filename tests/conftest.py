@@ -7,10 +7,10 @@ Nothing here fakes a component: servers listen on 127.0.0.1, clients are real pe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
-from support import ARTIFACTS, AviaryProcess, InProcessHost, ZipkinCollector
+from support import ARTIFACTS, AviaryProcess, InProcessHost, ZipkinCollector, require_tool
 from zk_fixtures import zk_client, zk_ensemble, zk_env, zookeeper  # noqa: F401 - fixtures for every test
 
 
@@ -49,3 +49,22 @@ def zipkin_collector() -> Iterator[ZipkinCollector]:
     c = ZipkinCollector()
     yield c
     c.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's chromium + chromium-driver) driven by selenium."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+
+    chromium = require_tool("chromium", "chromium")
+    driver_path = require_tool("chromedriver", "chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=DriverService(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

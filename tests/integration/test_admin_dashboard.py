@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import InProcessHost, require_tool  # noqa: E402
+from support import InProcessHost  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 
 
@@ -27,22 +27,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
     pytest.fail(f"no {what} within {timeout}s")
 
 
-def test_dashboard_shows_services_and_live_charts(artifacts: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as DriverService
+def test_dashboard_shows_services_and_live_charts(artifacts: Path, browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    chromium = require_tool("chromium", "chromium")
-    driver_path = require_tool("chromedriver", "chromium-driver")
     from services.echo import create as create_echo
 
     with InProcessHost(lambda: [create_echo(), create_probe()]) as host:
         h, p = host.addr("admin", "http")
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-            options.add_argument(arg)
-        browser = webdriver.Chrome(service=DriverService(executable_path=driver_path), options=options)
         stop = threading.Event()
         try:
             browser.get(f"http://{h}:{p}/admin")
@@ -69,5 +60,4 @@ def test_dashboard_shows_services_and_live_charts(artifacts: Path) -> None:
             browser.save_screenshot(str(artifacts / "admin-dashboard.png"))
         finally:
             stop.set()
-            browser.quit()
     assert (artifacts / "admin-dashboard.png").stat().st_size > 10_000

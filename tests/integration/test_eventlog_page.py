@@ -5,30 +5,11 @@ goes to tests/artifacts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
-import pytest
 
-from support import InProcessHost, require_tool  # noqa: E402
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as DriverService
-
-    chromium = require_tool("chromium", "chromium")
-    driver_path = require_tool("chromedriver", "chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=DriverService(executable_path=driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+from support import InProcessHost  # noqa: E402
 
 
 def eventlog_service(data: Path) -> Any:
