@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 __all__ = ["Counter", "Gauge", "Histogram", "Registry", "registry", "PERCENTILES", "percentiles"]
 
@@ -130,6 +130,9 @@ def _round(v: float) -> float:
     return round(v, 3)
 
 
+_M = TypeVar("_M")
+
+
 class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -139,12 +142,7 @@ class Registry:
 
     def histogram(self, *scope: str) -> Histogram:
         """The histogram at ``a/b/c`` (created on first use; the same object afterwards)."""
-        name = "/".join(scope)
-        h = self._histograms.get(name)
-        if h is None:
-            with self._lock:
-                h = self._histograms.setdefault(name, Histogram(name))
-        return h
+        return self._one(self._histograms, Histogram, scope)
 
     def histograms(self) -> Iterator[Histogram]:
         return iter(list(self._histograms.values()))
@@ -162,12 +160,17 @@ class Registry:
 
     def counter(self, *scope: str) -> Counter:
         """The counter at ``a/b/c`` (created on first use; the same object afterwards)."""
+        return self._one(self._counters, Counter, scope)
+
+    def _one(self, table: dict[str, _M], make: Callable[[str], _M], scope: tuple[str, ...]) -> _M:
+        # Lock-free when it exists (every call after the first); setdefault under the lock
+        # so two threads creating it at once get the same object.
         name = "/".join(scope)
-        c = self._counters.get(name)
-        if c is None:
+        m = table.get(name)
+        if m is None:
             with self._lock:
-                c = self._counters.setdefault(name, Counter(name))
-        return c
+                m = table.setdefault(name, make(name))
+        return m
 
     def gauge(self, fn: Callable[[], float], *scope: str) -> Gauge:
         name = "/".join(scope)
