@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 __all__ = ["Counter", "Gauge", "Histogram", "Registry", "registry", "PERCENTILES", "percentiles"]
 
@@ -139,13 +139,12 @@ class Registry:
         self._counters: dict[str, Counter] = {}
         self._gauges: dict[str, Gauge] = {}
         self._histograms: dict[str, Histogram] = {}
+        self._remote: dict[str, Snapshot] = {}  # source -> its latest snapshot
+        self._retired: list[Snapshot] = []
 
     def histogram(self, *scope: str) -> Histogram:
         """The histogram at ``a/b/c`` (created on first use; the same object afterwards)."""
         return self._one(self._histograms, Histogram, scope)
-
-    def histograms(self) -> Iterator[Histogram]:
-        return iter(list(self._histograms.values()))
 
     def flat(self) -> dict[str, float]:
         """Every metric as Finagle's ``/admin/metrics.json`` has it: one flat map, keys sorted."""
@@ -179,18 +178,97 @@ class Registry:
         return g
 
     def counters(self) -> Iterator[Counter]:
+        if self._remote or self._retired:
+            return iter(self._merged()[0].values())
         return iter(list(self._counters.values()))
 
     def gauges(self) -> Iterator[Gauge]:
+        if self._remote:
+            return iter(self._merged()[1].values())
         return iter(list(self._gauges.values()))
+
+    def histograms(self) -> Iterator[Histogram]:
+        if self._remote or self._retired:
+            return iter(self._merged()[2].values())
+        return iter(list(self._histograms.values()))
 
     def value(self, name: str) -> float:
         """One metric's current value (0 if it does not exist yet): handy in tests and tools."""
-        if name in self._counters:
-            return self._counters[name].value
-        if name in self._gauges:
-            return self._gauges[name].value
+        for m in (*self.counters(), *self.gauges()):
+            if m.name == name:
+                return m.value
         return 0
+
+    # -- other processes' metrics (a supervisor shows its workers' as its own) -----------------
+    def snapshot(self) -> Snapshot:
+        """This process's metrics as plain data (histogram buckets sparse) for `absorb`."""
+        return {
+            "counters": {c.name: c.value for c in list(self._counters.values())},
+            "gauges": {g.name: g.value for g in list(self._gauges.values())},
+            "histograms": {h.name: _sparse(h) for h in list(self._histograms.values())},
+        }
+
+    def absorb(self, source: str, snap: Snapshot) -> None:
+        """Show `source`'s latest `snapshot` in this registry's exports, added to its own."""
+        self._remote[source] = snap
+
+    def retire(self, source: str) -> None:
+        """`source` is gone (a worker exited): keep its last counts so totals never go back
+        when it is replaced; its gauges (what is open now) go with it."""
+        snap = self._remote.pop(source, None)
+        if snap is None:
+            return
+        # Folded into one snapshot: a worker restarting all day must not grow this.
+        counters, _, histograms = _merge({}, {}, {}, [*self._retired, {"counters": snap["counters"], "gauges": {}, "histograms": snap["histograms"]}])
+        self._retired = [{"counters": {c.name: c.value for c in counters.values()}, "gauges": {}, "histograms": {h.name: _sparse(h) for h in histograms.values()}}]
+
+    def _merged(self) -> tuple[dict[str, Counter], dict[str, Gauge], dict[str, Histogram]]:
+        counters = {c.name: _copy_counter(c) for c in list(self._counters.values())}
+        gauges = {g.name: g for g in list(self._gauges.values())}
+        histograms = {h.name: _copy_histogram(h) for h in list(self._histograms.values())}
+        return _merge(counters, gauges, histograms, [*self._retired, *self._remote.values()])
+
+
+def _merge(
+    counters: dict[str, Counter], gauges: dict[str, Gauge], histograms: dict[str, Histogram], snaps: list[Snapshot]
+) -> tuple[dict[str, Counter], dict[str, Gauge], dict[str, Histogram]]:
+    """Add `snaps` into the given (fresh) metric objects: counters and gauges sum, histograms
+    add bucket by bucket (so merged percentiles are as exact as one process's)."""
+    for snap in snaps:
+        for name, value in snap["counters"].items():
+            counters.setdefault(name, Counter(name)).value += value
+        for name, value in snap["gauges"].items():
+            base = gauges.get(name)
+            gauges[name] = Gauge(name, lambda a=base, b=value: (a.value if a is not None else 0.0) + b)
+        for name, (count, total, low, high, buckets) in snap["histograms"].items():
+            h = histograms.setdefault(name, Histogram(name))
+            if count:
+                h.count += count
+                h.sum += total
+                h.min = min(h.min, low)
+                h.max = max(h.max, high)
+                for i, n in buckets.items():
+                    h.counts[int(i)] += n
+    return counters, gauges, histograms
+
+
+def _sparse(h: Histogram) -> list[Any]:
+    return [h.count, h.sum, h.min if h.count else 0.0, h.max, {str(i): n for i, n in enumerate(h.counts) if n}]
+
+
+Snapshot = dict[str, Any]
+
+
+def _copy_counter(c: Counter) -> Counter:
+    out = Counter(c.name)
+    out.value = c.value
+    return out
+
+
+def _copy_histogram(h: Histogram) -> Histogram:
+    out = Histogram(h.name)
+    out.count, out.sum, out.min, out.max, out.counts = h.count, h.sum, h.min, h.max, list(h.counts)
+    return out
 
 
 registry = Registry()

@@ -39,6 +39,7 @@ from typing import Any
 from .config import HOST_SETTINGS, Settings
 from .errors import AviaryError, ConfigError
 from .host import Endpoints, Host, bind_socket
+from .metrics import registry
 from .service import Service
 
 __all__ = ["Supervisor", "count", "worker_main"]
@@ -48,6 +49,10 @@ log = logging.getLogger("aviary.workers")
 _READY_TIMEOUT_S = 60.0
 _STEADY_S = 10.0  # a worker that lived this long is restarted at once; sooner: with backoff
 _MAX_BACKOFF_S = 10.0
+# A worker's metrics reach the supervisor (whose admin port shows the host's totals) as a line
+# on its stdout, once a second and once more when it stops.
+_METRICS = b"metrics "
+_METRICS_EVERY_S = 1.0
 
 
 def count(settings: Settings) -> int:
@@ -93,6 +98,12 @@ class _Worker:
         assert proc.stdout is not None
         expect = len(self.supervisor.services)
         while line := await proc.stdout.readline():
+            if line.startswith(_METRICS):
+                try:
+                    registry.absorb(self.source, json.loads(line[len(_METRICS) :]))
+                except ValueError:
+                    log.warning("worker %d sent unreadable metrics", self.index)
+                continue
             text = line.decode(errors="replace").rstrip("\n")
             if text.startswith("ready ") and not self.ready.is_set():
                 expect -= 1
@@ -125,11 +136,16 @@ class _Worker:
             except ProcessLookupError:
                 pass
 
+    @property
+    def source(self) -> str:
+        return f"worker {self.index}"
+
     async def finished(self) -> int:
         assert self.proc is not None
         rc = await self.proc.wait()
         if self._reader is not None:
-            await self._reader  # the worker's last lines
+            await self._reader  # the worker's last lines (its final metrics among them)
+        registry.retire(self.source)
         return rc
 
 
@@ -282,10 +298,23 @@ async def _serve(host: Host) -> int:
     except BaseException:
         await host.stop()
         raise
+    reporter = loop.create_task(_report_metrics())
     await stop.wait()
     orphaned.cancel()
+    reporter.cancel()
     await host.stop()
+    _send_metrics()  # the calls finished while draining count too
     return 0
+
+
+def _send_metrics() -> None:
+    print(_METRICS.decode() + json.dumps(registry.snapshot(), separators=(",", ":")), flush=True)
+
+
+async def _report_metrics() -> None:
+    while True:
+        _send_metrics()
+        await asyncio.sleep(_METRICS_EVERY_S)
 
 
 async def _supervisor_gone(stop: asyncio.Event) -> None:

@@ -198,13 +198,17 @@ class AdminApp:
                 log.exception("dashboard sampling failed")
 
     def sample(self, interval_s: float) -> None:
-        """One point per method: rates since the last sample and latency over that window."""
-        assert self.stats is not None
+        """One point per method: rates since the last sample and latency over that window.
+        Read from the registry by name, so a supervisor's dashboard shows its workers' calls."""
         now = round(time.time(), 3)
-        for (service, transport, method), st in list(self.stats._stats.items()):
-            key = f"{service}/{transport}/{method}"
-            counts = list(st.latency.counts)
-            requests, failures = st.requests.value, st.failures.value
+        counters = {c.name: c.value for c in registry.counters()}
+        for h in registry.histograms():
+            parts = h.name.split("/")
+            if len(parts) != 5 or parts[0] != "srv" or parts[4] != "request_latency_ms":
+                continue
+            key = "/".join(parts[1:4])
+            counts = list(h.counts)
+            requests, failures = counters.get(f"srv/{key}/requests", 0), counters.get(f"srv/{key}/failures", 0)
             last = self._last.get(key)
             self._last[key] = (requests, failures, counts)
             if last is None:
@@ -212,7 +216,7 @@ class AdminApp:
             n = requests - last[0]
             window = [a - b for a, b in zip(counts, last[2])]
             total = sum(window)
-            p50, p99 = percentiles(window, total, (0.5, 0.99), st.latency.max) if total else (0.0, 0.0)
+            p50, p99 = percentiles(window, total, (0.5, 0.99), h.max) if total else (0.0, 0.0)
             points = self.series.get(key)
             if points is None:
                 points = self.series[key] = deque(maxlen=_HISTORY)

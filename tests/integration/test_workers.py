@@ -141,3 +141,40 @@ def test_workers_serve_mutual_tls_and_reload_it_on_sighup(aviary_process, tmp_pa
     p.wait_line("^worker 1: SIGHUP: reloaded TLS certificates")
     p.wait_line("^worker 2: SIGHUP: reloaded TLS certificates")
     assert p.stop() == 0
+
+
+def admin_metrics(p: AviaryProcess) -> dict[str, float]:
+    with httpx.Client(timeout=10) as c:
+        return c.get(f"http://{p.addr('admin', 'http')[0]}:{p.addr('admin', 'http')[1]}/admin/metrics.json").json()
+
+
+def wait_metric(p: AviaryProcess, name: str, want: float, tries: int = 100) -> dict[str, float]:
+    """The supervisor's metrics once `name` reached `want` (workers report once a second)."""
+    for _ in range(tries):
+        m = admin_metrics(p)
+        if m.get(name) == want:
+            return m
+        threading.Event().wait(0.1)
+    raise AssertionError(f"{name} = {m.get(name)} after {tries} tries, expected {want}")
+
+
+def test_the_admin_port_shows_every_workers_calls(aviary_process) -> None:
+    """The supervisor's /admin/metrics.json sums its workers' counters and merges their
+    histograms; a worker killed and restarted takes nothing of the totals with it."""
+    p = aviary_process(*BASE, "--workers", "2", env={"PYTHONPATH": TESTS})
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+    served = [rest_pid(p) for _ in range(40)]
+    assert set(served) == workers  # both workers took calls (the kernel spread them)
+    m = wait_metric(p, "srv/probe/http/whoami/requests", 40)
+    assert m["srv/probe/http/requests"] == 40 and m["srv/probe/http/whoami/success"] == 40
+    assert m["srv/probe/http/whoami/request_latency_ms.count"] == 40
+    assert m["srv/probe/http/whoami/request_latency_ms.p50"] <= m["srv/probe/http/whoami/request_latency_ms.max"]
+    os.kill(served[0], signal.SIGKILL)
+    p.wait_line(r"^worker \d restarted \(pid \d+\)")
+    assert admin_metrics(p)["srv/probe/http/whoami/requests"] == 40  # the dead worker's calls still count
+    for _ in range(10):
+        rest_pid(p)
+    wait_metric(p, "srv/probe/http/whoami/requests", 50)
+    text = httpx.get(f"http://{p.addr('admin', 'http')[0]}:{p.addr('admin', 'http')[1]}/metrics", timeout=10).text
+    assert 'srv_probe_http_whoami_requests 50' in text
+    assert p.stop() == 0
