@@ -151,6 +151,7 @@ def zk_path(v: Any) -> str:
 
 HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("zk", "embedded", text, "ZooKeeper to announce in: host:port[,host:port…], 'embedded' (start one) or 'none'"),
+    Setting("zk_embedded_port", 0, port, "client port of the embedded ZooKeeper (zk = 'embedded'; 0: any free port)"),
     Setting("zk_root", "/aviary", zk_path, "root path of the serversets: members live at <zk_root>/<env>/<service>"),
     Setting("zk_session_timeout_s", 10.0, number, "ZooKeeper session timeout in seconds"),
     Setting("zk_digest", "", text, "digest ACL credentials 'user:password' for the znodes Aviary creates (empty: open ACL)"),
