@@ -36,6 +36,7 @@ from typing import Any, Protocol, Sequence, TextIO
 import uvicorn
 
 from . import access, tls
+from .access_log import access_log
 from .config import Settings
 from .errors import ConfigError
 from .filters import Filter
@@ -377,6 +378,9 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
         if exporter is not None:
             local.append(exporter)
         filters += [StatsFilter(), TracingFilter(settings.trace_sample_rate, exporter)]
+    logged = access_log(settings, services)  # inside the trace (its lines carry trace=), outside refusals (they are logged)
+    if logged is not None:
+        filters.append(logged)
     filters.append(DeadlineFilter())
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
