@@ -251,11 +251,14 @@ def load(
     file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     flags: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Resolve settings: defaults < TOML `file` < environment < `flags`.
+    """Resolve settings: built-in defaults < a command's `defaults` < TOML `file` < environment
+    < `flags`.
 
-    `flags` maps setting names to values; a ``services.<name>.<setting>`` key sets a per-service
-    setting (what ``--set`` produces)."""
+    `flags` and `defaults` map setting names to values; a ``services.<name>.<setting>`` key sets
+    a per-service setting (what ``--set`` produces). `defaults` are a command's own starting
+    point (``aviary dev``'s), which the file, environment and flags still override."""
     env = os.environ if env is None else env
     specs = {s.name: s for s in HOST_SETTINGS}
     values: dict[str, Any] = {s.name: s.default for s in HOST_SETTINGS}
@@ -276,6 +279,8 @@ def load(
         values[key] = _parse(spec, value, key, where)
         sources[key] = where
 
+    for key, value in (defaults or {}).items():
+        put(key, value, "the command's defaults")
     if file is not None:
         path = Path(file)
         try:
