@@ -17,8 +17,10 @@ APT_PACKAGES += systemd
 
 .PHONY: run dev test test-fast bench deps system-deps clean
 
+# echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
+# Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
 run: deps
-	$(BIN)/aviary run echo --zk none
+	$(BIN)/aviary dev $(ARGS)
 
 test: deps
 	$(BIN)/python -m pytest -q

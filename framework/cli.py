@@ -5,20 +5,31 @@
                         [--set SERVICE.SETTING=VALUE]…
     aviary ls DEST [--json]                       (see framework.client.cli)
     aviary call DEST METHOD '{"arg": …}' [--http] [--idl FILE]
+    aviary dev [the flags of run, but --workers]     (services.dev, through aviary.commands)
+
+Installed packages may add subcommands: an entry point in the group ``aviary.commands`` names
+a function that takes the subparsers (``argparse``'s ``add_subparsers()`` result) and adds its
+parser with ``set_defaults(fn=command)``; ``command(args)`` returns the exit status. That is how
+``aviary dev`` (in ``services``) joins without ``framework`` importing ``services``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import entry_points
 from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main"]
+__all__ = ["main", "add_run_flags", "flags_from", "COMMANDS"]
 
 
-def _run_flags(p: argparse.ArgumentParser) -> None:
+COMMANDS = "aviary.commands"
+
+
+def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
+    """The settings flags of ``aviary run``, for every command that starts a host."""
     p.add_argument("--config", metavar="FILE", help="TOML settings file")
     p.add_argument("--zk", metavar="HOSTS", help="ZooKeeper hosts, 'embedded' or 'none'")
     p.add_argument("--env", metavar="NAME", help="environment name in the serverset path")
@@ -26,12 +37,14 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--thrift-port", metavar="N", help="Thrift port of the first service")
     p.add_argument("--http-port", metavar="N", help="HTTP port of the first service")
     p.add_argument("--admin-port", metavar="N", help="admin port")
-    p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
+    if workers:
+        p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
 
 
-def _flags(args: argparse.Namespace) -> dict[str, Any]:
+def flags_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags `add_run_flags` parsed, as `framework.config.load` takes them."""
     flags: dict[str, Any] = {}
     for name in ("zk", "env", "bind", "thrift_port", "http_port", "admin_port", "workers", "log_level"):
         flags[name] = getattr(args, name, None)
@@ -49,10 +62,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from . import config, plugins
     from .host import assemble, configure_logging
 
-    settings = config.load(args.config, flags=_flags(args))
+    settings = config.load(args.config, flags=flags_from(args))
     configure_logging(settings.log_level)
     services = [plugins.create(name, settings) for name in args.services]
     return uvloop.run(assemble(settings, services).run())
+
+
+def _plugin_commands(sub: Any) -> None:
+    """Subcommands of installed packages (entry-point group ``aviary.commands``). One that fails
+    to load is reported and left out: the other commands still work."""
+    for ep in entry_points(group=COMMANDS):
+        try:
+            ep.load()(sub)
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not take the whole CLI down
+            print(f"aviary: command {ep.name!r} ({ep.value}) failed to load, left out: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,11 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
     run.add_argument("services", nargs="+", metavar="SERVICE")
-    _run_flags(run)
+    add_run_flags(run)
     run.set_defaults(fn=_cmd_run)
     from .client.cli import add_commands
 
     add_commands(sub)
+    _plugin_commands(sub)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

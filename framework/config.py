@@ -151,6 +151,7 @@ def zk_path(v: Any) -> str:
 
 HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("zk", "embedded", text, "ZooKeeper to announce in: host:port[,host:port…], 'embedded' (start one) or 'none'"),
+    Setting("zk_embedded_port", 0, port, "client port of the embedded ZooKeeper (zk = 'embedded'; 0: any free port)"),
     Setting("zk_root", "/aviary", zk_path, "root path of the serversets: members live at <zk_root>/<env>/<service>"),
     Setting("zk_session_timeout_s", 10.0, number, "ZooKeeper session timeout in seconds"),
     Setting("zk_digest", "", text, "digest ACL credentials 'user:password' for the znodes Aviary creates (empty: open ACL)"),
@@ -187,6 +188,7 @@ SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
     Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
+    Setting("access_log", False, boolean, "log every call of this service on the logger aviary.access: 'Echo.repeat ok 1.2ms thrift' (see framework.access_log)"),
     Setting("allow", None, parse_allow, "per-method allow-lists of client identities: {method = [identity, …], \"*\" = […]} (see framework.access)"),
 )
 
@@ -249,11 +251,14 @@ def load(
     file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     flags: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Resolve settings: defaults < TOML `file` < environment < `flags`.
+    """Resolve settings: built-in defaults < a command's `defaults` < TOML `file` < environment
+    < `flags`.
 
-    `flags` maps setting names to values; a ``services.<name>.<setting>`` key sets a per-service
-    setting (what ``--set`` produces)."""
+    `flags` and `defaults` map setting names to values; a ``services.<name>.<setting>`` key sets
+    a per-service setting (what ``--set`` produces). `defaults` are a command's own starting
+    point (``aviary dev``'s), which the file, environment and flags still override."""
     env = os.environ if env is None else env
     specs = {s.name: s for s in HOST_SETTINGS}
     values: dict[str, Any] = {s.name: s.default for s in HOST_SETTINGS}
@@ -274,6 +279,8 @@ def load(
         values[key] = _parse(spec, value, key, where)
         sources[key] = where
 
+    for key, value in (defaults or {}).items():
+        put(key, value, "the command's defaults")
     if file is not None:
         path = Path(file)
         try:

@@ -36,6 +36,7 @@ from typing import Any, Protocol, Sequence, TextIO
 import uvicorn
 
 from . import access, tls
+from .access_log import access_log
 from .config import Settings
 from .errors import ConfigError
 from .filters import Filter
@@ -44,7 +45,7 @@ from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -110,7 +111,9 @@ async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple
     return server, asyncio.get_running_loop().create_task(server.main_loop())
 
 
-def _port_is_free(host: str, port: int) -> bool:
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a listening socket could bind `host`:`port` now (as every port here binds:
+    SO_REUSEADDR, so a closed port in TIME_WAIT counts as free)."""
     try:
         bind_socket(host, port).close()
         return True
@@ -219,7 +222,7 @@ class Host:
                 out[kind] = base
             else:  # later services: the next free port above the first service's
                 p = base + index
-                while p in taken or not _port_is_free(self.settings.bind, p):
+                while p in taken or not port_is_free(self.settings.bind, p):
                     p += 1
                 out[kind] = p
             if out[kind]:
@@ -375,6 +378,9 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
         if exporter is not None:
             local.append(exporter)
         filters += [StatsFilter(), TracingFilter(settings.trace_sample_rate, exporter)]
+    logged = access_log(settings, services)  # inside the trace (its lines carry trace=), outside refusals (they are logged)
+    if logged is not None:
+        filters.append(logged)
     filters.append(DeadlineFilter())
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
@@ -383,23 +389,28 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
         host = Host(settings, services, extensions=local, filters=filters, out=out)
         host.reuse_port = True
         return host
-    # Once per host: the admin port, then discovery (the admin port is up before the member appears).
-    extensions = [*local, AdminServer(), *_discovery_extensions(settings)]
+    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
+    # announcer and the admin port, whose dashboard reads it until the end); then the admin
+    # port, then the announcer (the admin port is up before the member appears).
+    discovery = _discovery_extensions(settings)
+    zookeeper = [e for e in discovery if e.name == "zookeeper"]
+    extensions = [*zookeeper, *local, AdminServer(), *(e for e in discovery if e.name != "zookeeper")]
     if workers.count(settings) > 1:
         return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
 
 
 def _discovery_extensions(settings: Settings) -> list[Extension]:
-    """ZooKeeper: none with ``zk = "none"``; with ``zk = "embedded"`` a real ZooKeeper started
-    before the announcer (so stopped after it) and the announcer; otherwise the announcer for the given hosts."""
+    """ZooKeeper: none with ``zk = "none"``; with ``zk = "embedded"`` a real ZooKeeper (on
+    ``zk_embedded_port``) started before the announcer (so stopped after it) and the announcer;
+    otherwise the announcer for the given hosts."""
     if settings.zk == "none":
         return []
     from .discovery.announcer import Announcer
 
     if settings.zk == "embedded":
-        from .discovery.embedded import EmbeddedExtension
+        from .discovery.embedded import EmbeddedExtension, EmbeddedZooKeeper
 
-        embedded = EmbeddedExtension()
+        embedded = EmbeddedExtension(EmbeddedZooKeeper(client_port=settings.zk_embedded_port))
         return [embedded, Announcer(settings, lambda: embedded.hosts)]
     return [Announcer(settings, settings.zk)]

@@ -28,7 +28,7 @@ from ..errors import AviaryError
 if TYPE_CHECKING:
     from ..host import Host
 
-__all__ = ["EmbeddedZooKeeper", "EmbeddedExtension", "ZooKeeperMissing", "ZOOKEEPER_JAR", "four_letter"]
+__all__ = ["EmbeddedZooKeeper", "EmbeddedExtension", "ZooKeeperMissing", "ZooKeeperPortTaken", "ZOOKEEPER_JAR", "four_letter"]
 
 ZOOKEEPER_JAR = Path("/usr/share/java/zookeeper.jar")
 _MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
@@ -38,6 +38,10 @@ _JVM_FLAGS = ["-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=
 
 class ZooKeeperMissing(AviaryError):
     """Java or ZooKeeper's jar is not installed."""
+
+
+class ZooKeeperPortTaken(AviaryError):
+    """The client port asked for is in use (perhaps by another ZooKeeper)."""
 
 
 def _free_port() -> int:
@@ -161,7 +165,14 @@ class EmbeddedZooKeeper:
     # -- lifecycle (blocking) ------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> EmbeddedZooKeeper:
         """Start every node and wait until each serves clients."""
+        from ..host import port_is_free  # here: the host module imports this one
+
         self._check_installed()
+        if self._client_port and self._tmp is None and not port_is_free("127.0.0.1", self._client_port):
+            raise ZooKeeperPortTaken(
+                f"cannot start the embedded ZooKeeper: port {self._client_port} on 127.0.0.1 is already in use "
+                "(set zk_embedded_port to another port, or 0 for any free one; or use that ZooKeeper with --zk 127.0.0.1:PORT)"
+            )
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="aviary-zk-")
             root = Path(self._tmp.name)

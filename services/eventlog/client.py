@@ -376,9 +376,10 @@ class EventLogClient:
 class LoggingHandler(logging.Handler):
     """A `logging.Handler` that emits each record to an `EventLogClient` without blocking.
 
-    The record's level becomes ``level``, its logger name ``category`` (dots kept), and
-    ``extra={"labels": {...}}`` adds labels. Records of the client's own logger are skipped so
-    an outage cannot feed itself."""
+    The record's level becomes ``level``, its logger name ``category`` (dots kept),
+    ``extra={"labels": {...}}`` adds labels and ``extra={"service": "echo"}`` names the event's
+    service (default: the client's; `framework.access_log` sets both). Records of the client's
+    own logger are skipped so an outage cannot feed itself."""
 
     def __init__(self, client: EventLogClient, level: int = logging.NOTSET) -> None:
         super().__init__(level)
@@ -391,12 +392,14 @@ class LoggingHandler(logging.Handler):
             return
         try:
             labels = getattr(record, "labels", None)
+            service = getattr(record, "service", None)
             self.client.emit(
                 self.format(record),
                 level=record.levelname.lower(),
                 category=_CATEGORY_UNSAFE.sub("_", record.name)[:128],
                 labels=dict(labels) if isinstance(labels, dict) else None,
                 time_ms=int(record.created * 1000),
+                service=service if isinstance(service, str) else None,
             )
         except Exception:
             self.handleError(record)

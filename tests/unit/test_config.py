@@ -26,6 +26,18 @@ def test_later_sources_win(tmp_path: Path) -> None:
     assert s.service("other")["http_port"] is None
 
 
+def test_a_commands_defaults_sit_under_every_other_source(tmp_path: Path) -> None:
+    f = tmp_path / "aviary.toml"
+    f.write_text('bind = "10.0.0.1"\n[services.mock]\nseed = 7\n')
+    defaults = {"bind": "127.0.0.1", "env": "dev", "log_level": "warning", "services.mock.seed": 1, "services.mock.idl": "echo.thrift"}
+    s = load(f, env={"AVIARY_ENV": "qa"}, flags={"log_level": "error"}, defaults=defaults)
+    assert s.bind == "10.0.0.1" and s.env == "qa" and s.log_level == "error"  # file, environment, flag win
+    assert s.services["mock"] == {"seed": 7, "idl": "echo.thrift"}  # the file wins one key, the default keeps the other
+    assert load(env={}, defaults={"http_port": 8080}).http_port == 8080
+    with pytest.raises(ConfigError, match="http_port.*the command's defaults"):
+        load(env={}, defaults={"http_port": "eighty"})
+
+
 def test_environment_reaches_service_settings() -> None:
     s = load(env={"AVIARY_ECHO__THRIFT_PORT": "4000"})
     assert s.service("echo")["thrift_port"] == 4000
@@ -55,7 +67,7 @@ def test_bad_files(tmp_path: Path) -> None:
         load(f, env={})
     f.write_text("[services.echo]\nthrift_prot = 1\n")
     s = load(f, env={})
-    with pytest.raises(ConfigError, match=r"^services\.echo\.thrift_prot: unknown setting for service 'echo' \(from .*bad.toml; known: allow, announce_path, http_port, thrift_port\)"):
+    with pytest.raises(ConfigError, match=r"^services\.echo\.thrift_prot: unknown setting for service 'echo' \(from .*bad.toml; known: access_log, allow, announce_path, http_port, thrift_port\)"):
         s.service("echo")
     with pytest.raises(ConfigError, match="cannot read"):
         load(tmp_path / "missing.toml", env={})
@@ -67,7 +79,7 @@ def test_plugins_declare_their_own_settings() -> None:
     with pytest.raises(ConfigError, match=r"^services\.eventlog\.fsync_port: expected a whole number"):
         s.service("eventlog", declared)
     s = load(env={}, flags={"services.eventlog.data_dir": "/tmp/ev"})
-    assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "announce_path": None, "allow": None, "data_dir": "/tmp/ev", "fsync_port": 1}
+    assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "announce_path": None, "access_log": False, "allow": None, "data_dir": "/tmp/ev", "fsync_port": 1}
 
 
 def test_one_framework_service_setting_is_read_beside_a_plugins_own_keys() -> None:

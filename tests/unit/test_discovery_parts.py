@@ -112,6 +112,29 @@ def test_no_zookeeper_extensions_with_zk_none() -> None:
     assert [e.name for e in _discovery_extensions(config.load(env={}, flags={"zk": "10.0.0.1:2181"}))] == ["announcer"]
 
 
+def test_embedded_zookeeper_starts_first_and_stops_last() -> None:
+    """Extensions stop in reverse order of start: ZooKeeper must outlive the announcer (which
+    deletes its member in it) and the admin port (whose dashboard reads its state)."""
+    from framework.host import assemble
+    from services.echo import create as create_echo
+
+    host = assemble(config.load(env={}, flags={"workers": 1}), [create_echo()])
+    assert [e.name for e in host.extensions] == ["zookeeper", "admin", "announcer"]
+
+
+def test_embedded_zookeeper_on_a_taken_port_says_which_setting_to_change() -> None:
+    import socket
+
+    from framework.discovery.embedded import EmbeddedZooKeeper, ZooKeeperPortTaken
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ZooKeeperPortTaken, match=f"port {port} .* zk_embedded_port"):
+            EmbeddedZooKeeper(client_port=port).start()
+
+
 def _balancer(n: int, **kw: object) -> Balancer:
     return Balancer(resolve(",".join(f"127.0.0.1:{1000 + i}" for i in range(n))), rng=random.Random(7), **kw)  # type: ignore[arg-type]
 
