@@ -15,7 +15,7 @@ APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless li
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run dev test test-fast bench deps system-deps clean
+.PHONY: run test bench deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).

@@ -392,25 +392,24 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
     # announcer and the admin port, whose dashboard reads it until the end); then the admin
     # port, then the announcer (the admin port is up before the member appears).
-    discovery = _discovery_extensions(settings)
-    zookeeper = [e for e in discovery if e.name == "zookeeper"]
-    extensions = [*zookeeper, *local, AdminServer(), *(e for e in discovery if e.name != "zookeeper")]
+    zookeeper, announcer = _discovery_extensions(settings)
+    extensions = [*zookeeper, *local, AdminServer(), *announcer]
     if workers.count(settings) > 1:
         return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
     return Host(settings, services, extensions=extensions, filters=filters, out=out)
 
 
-def _discovery_extensions(settings: Settings) -> list[Extension]:
-    """ZooKeeper: none with ``zk = "none"``; with ``zk = "embedded"`` a real ZooKeeper (on
-    ``zk_embedded_port``) started before the announcer (so stopped after it) and the announcer;
-    otherwise the announcer for the given hosts."""
+def _discovery_extensions(settings: Settings) -> tuple[list[Extension], list[Extension]]:
+    """(embedded ZooKeeper, announcer). None of either with ``zk = "none"``; with ``zk =
+    "embedded"`` a real ZooKeeper (on ``zk_embedded_port``) and the announcer registering in
+    it; otherwise the announcer for the given hosts."""
     if settings.zk == "none":
-        return []
+        return [], []
     from .discovery.announcer import Announcer
 
     if settings.zk == "embedded":
         from .discovery.embedded import EmbeddedExtension, EmbeddedZooKeeper
 
         embedded = EmbeddedExtension(EmbeddedZooKeeper(client_port=settings.zk_embedded_port))
-        return [embedded, Announcer(settings, lambda: embedded.hosts)]
-    return [Announcer(settings, settings.zk)]
+        return [embedded], [Announcer(settings, lambda: embedded.hosts)]
+    return [], [Announcer(settings, settings.zk)]

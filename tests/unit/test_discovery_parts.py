@@ -107,9 +107,13 @@ def test_digest_acl_settings() -> None:
 def test_no_zookeeper_extensions_with_zk_none() -> None:
     from framework.host import _discovery_extensions
 
-    assert _discovery_extensions(config.load(env={}, flags={"zk": "none"})) == []
-    assert [e.name for e in _discovery_extensions(config.load(env={}))] == ["zookeeper", "announcer"]
-    assert [e.name for e in _discovery_extensions(config.load(env={}, flags={"zk": "10.0.0.1:2181"}))] == ["announcer"]
+    def names(**flags: str) -> tuple[list[str], list[str]]:
+        zookeeper, announcer = _discovery_extensions(config.load(env={}, flags=flags))
+        return [e.name for e in zookeeper], [e.name for e in announcer]
+
+    assert names(zk="none") == ([], [])
+    assert names() == (["zookeeper"], ["announcer"])
+    assert names(zk="10.0.0.1:2181") == ([], ["announcer"])
 
 
 def test_embedded_zookeeper_starts_first_and_stops_last() -> None:
