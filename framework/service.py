@@ -99,6 +99,10 @@ class Service:
         self.methods: dict[str, Method] = self.definition.methods
         self.plugin: str | None = None  # the name `framework.plugins.create` made it from (workers remake it so)
         self.declared_settings: tuple[Any, ...] = ()  # a plugin's own settings (`framework.config.Setting`)
+        # "shadow": announced beside the other members of its serverset; "replace": while this
+        # service is announced, the others are marked STOPPED (zk2 callers skip them) and are
+        # marked ALIVE again when it withdraws (the mock plugin's replace mode).
+        self.announce_mode = "shadow"
         self._targets = self._bind(handler)
         self._codecs: Any = None
 

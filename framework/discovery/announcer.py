@@ -26,11 +26,12 @@ import os
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
+from kazoo.exceptions import BadVersionError, KazooException, NodeExistsError, NoNodeError
 from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 from kazoo.security import make_acl, make_digest_acl
@@ -97,6 +98,11 @@ class _Announcement:
     curator_payload: bytes = b""
     znode: str | None = None  # the member_ node in the current session
     curator_znode: str | None = None
+    replace: bool = False  # set the other members aside while announced (Service.announce_mode)
+    set_aside: dict[str, bytes] = field(default_factory=dict)  # znode -> its bytes before
+
+
+_RESTORED = "restored "  # a drain step that gave a replaced member back, not a deletion
 
 
 class Announcer:
@@ -148,7 +154,7 @@ class Announcer:
                 "instance": self.instance_id,
                 "pid": str(os.getpid()),
             }
-            a = _Announcement(name, serverset_path(s, name), serverset.encode(ports["thrift"], ports, s.shard, metadata))
+            a = _Announcement(name, serverset_path(s, name), serverset.encode(ports["thrift"], ports, s.shard, metadata), replace=svc.announce_mode == "replace")
             if s.curator:
                 cid = str(uuid.uuid4())
                 a.curator_path = f"{s.curator_root.rstrip('/')}/{name}/{cid}"
@@ -180,7 +186,10 @@ class Announcer:
         except asyncio.TimeoutError:
             steps = [(a.znode or a.path, "ZooKeeper did not answer") for a in self._announcements if a.znode]
         for znode, error in steps:
-            if error:
+            if znode.startswith(_RESTORED):
+                member = znode[len(_RESTORED) :]
+                host.say(f"draining: could not mark {member} ALIVE again ({error})" if error else f"draining: {member} is ALIVE again")
+            elif error:
                 host.say(f"draining: could not delete {znode} ({error}); it goes when the session closes")
             else:
                 host.say(f"draining: left ZooKeeper {znode}")
@@ -251,6 +260,8 @@ class Announcer:
                 a.znode = client.create(f"{a.path}/{serverset.MEMBER_PREFIX}", a.payload, ephemeral=True, sequence=True, makepath=True)
                 self._remove_duplicates(client, a)
                 self._say(f"zookeeper: {'re-announced' if again else 'announced'} {a.service} at {a.znode}")
+            if a.replace:
+                self._set_aside(client, a)
             if a.curator_path is not None and not _owned(client, a.curator_znode, session):
                 try:
                     client.create(a.curator_path, a.curator_payload, ephemeral=True, makepath=True)
@@ -280,10 +291,50 @@ class Announcer:
                         steps.append((znode, ""))
                     except KazooException as e:
                         steps.append((znode, type(e).__name__))
+                if connected and a.set_aside:
+                    steps += [(_RESTORED + path, error) for path, error in self._restore(a)]
                 a.znode = a.curator_znode = None
         finally:
             if locked:
                 self._lock.release()
+        return steps
+
+    def _set_aside(self, client: KazooClient, a: _Announcement) -> None:
+        """Replace mode: mark every other ALIVE member STOPPED (checked each second, so a real
+        instance that starts meanwhile is set aside too). zk2 callers then see this one only."""
+        for child in client.get_children(a.path):
+            path = f"{a.path}/{child}"
+            if not child.startswith(serverset.MEMBER_PREFIX) or path == a.znode:
+                continue
+            try:
+                data, stat = client.get(path)
+                member = serverset.parse(data, path)
+                if member is None or not member.alive:
+                    continue
+                doc = json.loads(data)
+                doc["status"] = "STOPPED"
+                client.set(path, json.dumps(doc).encode(), version=stat.version)
+            except (NoNodeError, BadVersionError):
+                continue  # gone, or changed by its owner: looked at again in a second
+            a.set_aside[path] = data
+            self._say(f"zookeeper: replacing {path} (marked STOPPED while {a.service} is announced)")
+
+    def _restore(self, a: _Announcement) -> list[tuple[str, str]]:
+        """Give back the members set aside (those still there and still as we left them)."""
+        steps = []
+        assert self._client is not None
+        for path, data in a.set_aside.items():
+            try:
+                current, stat = self._client.get(path)
+                member = serverset.parse(current, path)
+                if member is not None and member.status == "STOPPED":
+                    self._client.set(path, data, version=stat.version)
+                    steps.append((path, ""))
+            except (NoNodeError, BadVersionError):
+                continue
+            except KazooException as e:
+                steps.append((path, type(e).__name__))
+        a.set_aside.clear()
         return steps
 
     def _remove_duplicates(self, client: KazooClient, a: _Announcement) -> None:

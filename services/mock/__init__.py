@@ -36,8 +36,8 @@ def _optional_zk_path(v: Any) -> str:
 def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
     """Entry point ``mock`` in the ``aviary.services`` group."""
     mode = settings["mode"]
-    if mode == "replace" and (host is None or host.production):
-        why = "the host setting production is true" if host is not None else "the host settings are unknown"
+    if mode == "replace" and (host is None or host.production or "production" not in host.sources):
+        why = "the host settings are unknown" if host is None else "the host setting production is true" if host.production else "the environment is not marked production = false"
         raise ConfigError(
             "services.mock.mode",
             f"'replace' takes the real service's place in discovery and is refused because {why}; "
@@ -67,7 +67,7 @@ def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
     app = mock_app(mock, host.max_body_bytes if host is not None else 4 << 20)
     service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=app, on_stop=[mock.recorder.stop])
     service.mock = mock  # type: ignore[attr-defined]  # tests and tools reach the store and journal here
-    service.announce_mode = mode  # type: ignore[attr-defined]  # read by the announcer
+    service.announce_mode = mode
     return service
 
 

@@ -12,6 +12,7 @@ import base64
 import json
 import socket
 import struct
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -289,6 +290,50 @@ def test_record_from_a_serverset_in_zookeeper(echo_apache_py: Any, zookeeper: An
             assert [(s["request"]["method"], s["response"]["result"]) for s in recorded] == [("repeat", "zk zk")]
             echo.stop()  # the real service is gone: the recording answers
             assert c.repeat("zk", 2) == "zk zk"
+
+
+def test_replace_mode_takes_the_real_members_place_and_gives_it_back(echo_apache_py: Any, zookeeper: Any, zk_env: str) -> None:
+    """``mode = "replace"`` at the real service's path: while the mock is announced, zk2 callers
+    see only the mock (the real member is marked STOPPED, also one that starts meanwhile); when
+    the mock drains, the real members are ALIVE again."""
+    from framework import config, plugins
+    from framework.discovery import resolver
+
+    path = f"/aviary/{zk_env}/echo"
+    from services.echo import create as create_echo
+
+    def members() -> set[int]:
+        res = resolver.resolve(f"zk2!{zookeeper.hosts}!{path}")
+        try:
+            assert res.wait_ready(10)
+            return {a.port for a in res.addresses}
+        finally:
+            res.close()
+
+    def wait_members(want: set[int]) -> None:
+        for _ in range(100):
+            if members() == want:
+                return
+            time.sleep(0.1)
+        assert members() == want
+
+    zk = {"zk": zookeeper.hosts, "env": zk_env}
+    settings = {"production": "false", "services.mock.idl": "echo.thrift", "services.mock.mode": "replace", "services.mock.announce_path": path}
+    with InProcessHost(lambda: [create_echo()], **zk) as echo:
+        real = echo.addr("echo")[1]
+        wait_members({real})
+        mock = InProcessHost(lambda: [plugins.create("mock", config.load(env={}, flags=settings))], **zk, **settings).start()
+        try:
+            stand_in = mock.addr("mock")[1]
+            wait_members({stand_in})
+            with InProcessHost(lambda: [create_echo()], **zk) as late:  # a real one starting meanwhile
+                wait_members({stand_in})
+                assert "replacing" in mock.out.getvalue()
+                mock.stop()
+                wait_members({real, late.addr("echo")[1]})
+                assert "is ALIVE again" in mock.out.getvalue()
+        finally:
+            mock.stop()
 
 
 def test_recording_from_a_dead_upstream_fails_that_call_only(echo_apache_py: Any) -> None:

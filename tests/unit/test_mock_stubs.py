@@ -91,8 +91,10 @@ def test_replace_mode_is_refused_in_production() -> None:
     with pytest.raises(ConfigError) as e:
         plugins.create("mock", config.load(env={}, flags={"production": "true", "services.mock.mode": "replace"}))
     assert e.value.setting == "services.mock.mode" and "production" in str(e.value)
+    with pytest.raises(ConfigError, match="not marked production = false"):  # unmarked is not enough
+        plugins.create("mock", config.load(env={}, flags={"services.mock.mode": "replace"}))
     service = plugins.create("mock", config.load(env={}, flags={"production": "false", "services.mock.mode": "replace"}))
-    assert service.announce_mode == "replace"  # type: ignore[attr-defined]
+    assert service.announce_mode == "replace"
     with pytest.raises(ConfigError):
         config.load(env={}, flags={"services.mock.mode": "swap"}).service("mock", plugins.declared_settings(plugins.factory("mock")))
 
