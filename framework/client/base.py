@@ -62,16 +62,27 @@ class TlsRefused(NotSent):
     member may hold a certificate this client trusts, or trust this client's)."""
 
 
-def tls_refused(address: object, e: BaseException) -> TlsRefused:
-    """`e` (an `ssl.SSLError`, or the alert a TLS 1.3 server sends after the handshake) as an
-    error that says what to fix."""
-    reason = getattr(e, "reason", None) or str(e)
-    if "CERTIFICATE_REQUIRED" in reason.upper() or "HANDSHAKE_FAILURE" in reason.upper():
-        hint = "the member requires a client certificate: pass ssl=framework.tls.client_context(settings) with tls_cert and tls_key set"
-    elif "CERTIFICATE" in reason.upper():
-        hint = "one side's certificate is not trusted by the other: check tls_ca on both, and that neither certificate has expired"
+CLIENT_CERT_HINT = (
+    "the member refused this client's certificate or its absence: pass "
+    "ssl=framework.tls.client_context(settings) with tls_cert and tls_key from a CA in the member's tls_ca"
+)
+# Why a close can mean a refusal: a TLS 1.3 server checks the client's certificate after the
+# client's side of the handshake is done, and asyncio servers (Aviary's among them) then close
+# without sending TLS's alert, so the client sees the connection closed on its first read.
+TLS_CLOSED = "the member closed the new TLS connection before answering anything"
+
+
+def tls_refused(address: object, e: BaseException | str) -> TlsRefused:
+    """A failed TLS handshake (an `ssl.SSLError`, or `TLS_CLOSED`) as an error that says what
+    to fix."""
+    reason = e if isinstance(e, str) else (getattr(e, "reason", None) or str(e))
+    upper = reason.upper()
+    if e is TLS_CLOSED or "CERTIFICATE_REQUIRED" in upper or "UNKNOWN_CA" in upper or "BAD_CERTIFICATE" in upper:
+        hint = CLIENT_CERT_HINT
+    elif "CERTIFICATE_VERIFY_FAILED" in upper:
+        hint = "this client does not trust the member's certificate: check the client's tls_ca, the certificate's names (tls_check_hostname) and dates"
     else:
-        hint = "check that the member serves TLS and that both sides share a CA"
+        hint = "check that the member serves TLS on this port and that both sides share a CA"
     return TlsRefused(f"TLS with {address} failed ({reason}): {hint}")
 
 

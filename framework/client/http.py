@@ -22,7 +22,7 @@ from ..idl import T, Type
 from ..rest.codec import EncodeError, JsonCodec, dumps, loads
 from ..service import Call
 from .balancer import Node
-from .base import BaseClient, NotSent, Refused, RemoteError, request_metadata, tls_refused
+from .base import CLIENT_CERT_HINT, BaseClient, NotSent, Refused, RemoteError, request_metadata, tls_refused
 
 __all__ = ["HttpClient"]
 
@@ -78,6 +78,10 @@ class HttpClient(BaseClient):
                 raise tls_refused(node.address, tls_error) from None
             if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout)):
                 raise NotSent(f"cannot connect to {node.address}: {e}") from None
+            if self.ssl is not None and isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)):
+                # Not retried: the request was written. See `base.TLS_CLOSED` for why a refused
+                # certificate looks like this.
+                raise RemoteError("ConnectionLost", f"{node.address} closed the connection without answering ({type(e).__name__}); if it was new, {CLIENT_CERT_HINT}") from None
             raise RemoteError("ConnectionLost", f"{node.address}: {type(e).__name__}: {e}") from None
         if r.status_code in (202, 204):
             return None

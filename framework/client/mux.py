@@ -28,7 +28,7 @@ from ..errors import InvalidArgument, WireError
 from ..service import Call
 from ..thrift.mux_client import MuxCallError, MuxClosed, MuxConnection, MuxDraining, MuxError, MuxNack, RemoteApplicationError
 from .balancer import Node
-from .base import NotSent, Refused, RemoteError, application_error, tls_refused
+from .base import TLS_CLOSED, NotSent, Refused, RemoteError, application_error, tls_refused
 
 if TYPE_CHECKING:
     from .thrift import ThriftClient
@@ -95,8 +95,11 @@ class MuxPool:
         try:
             await conn.connect()
         except MuxClosed as e:
-            if isinstance(e.__cause__, ssl.SSLError):
-                raise tls_refused(node.address, e.__cause__) from None
+            cause = e.__cause__
+            if isinstance(cause, ssl.SSLError):
+                raise tls_refused(node.address, cause) from None
+            if self.client.ssl is not None and isinstance(cause, (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError)):
+                raise tls_refused(node.address, TLS_CLOSED) from None  # closed on the Mux handshake
             raise NotSent(str(e)) from None
         return conn
 

@@ -27,7 +27,7 @@ from ..service import Call
 from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec
 from ..thrift.ttwitter import UPGRADE_PROBE, decode_response_header, upgrade_accepted
 from .balancer import Node
-from .base import BaseClient, NotSent, RemoteError, application_error, request_header, tls_refused
+from .base import TLS_CLOSED, BaseClient, NotSent, RemoteError, application_error, request_header, tls_refused
 from .mux import MuxPool
 
 __all__ = ["ThriftClient"]
@@ -124,10 +124,11 @@ class ThriftClient(BaseClient):
         except ssl.SSLError as e:  # a TLS 1.3 server refuses a client certificate only now
             raise tls_refused(node.address, e) from None
         except (asyncio.IncompleteReadError, ConnectionError) as e:
-            if self.ssl is None:
-                # Some plain servers close the connection on an unknown method (finagle#474):
-                # remember it, and talk plain Thrift to this member from now on.
-                self._plain_only.add(node.address)
+            if self.ssl is not None:
+                raise tls_refused(node.address, TLS_CLOSED) from None
+            # Some plain servers close the connection on an unknown method (finagle#474):
+            # remember it, and talk plain Thrift to this member from now on.
+            self._plain_only.add(node.address)
             raise NotSent(f"{node.address} closed the connection on Finagle's TTwitter probe ({type(e).__name__})") from None
         try:
             return upgrade_accepted(reply)
