@@ -22,16 +22,20 @@ from thriftpy2.transport import TFramedTransportFactory
 from framework.context import Deadline, TraceId
 from framework.client import HttpClient, ThriftClient
 from framework.metrics import registry
+from framework.thrift.codec import REPLY, BinaryCodec
+from framework.thrift.ttwitter import UPGRADE_METHOD
 from framework.tracing import deadline_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import ROOT, InProcessHost, free_port  # noqa: E402
+from probe import IDL as PROBE_SERVICE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from relay import IDL as RELAY_IDL  # noqa: E402
 from relay import PROBE_IDL  # noqa: E402
 from relay import create as create_relay  # noqa: E402
 
 TRANSPORTS = ("thrift", "thriftmux", "http")
+PROBE = PROBE_SERVICE_IDL.service()
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +201,58 @@ def test_a_plain_thrift_server_refuses_the_upgrade_and_still_serves(plain_server
             assert c.retries == 0
 
     asyncio.run(go())
+
+
+class ProbeClosingPeer:
+    """A Thrift server on 127.0.0.1 that closes any connection whose first call is the TTwitter
+    probe (as some servers did, finagle#474) and answers ``Probe.slow`` on the others."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.probes = 0
+        self.method = PROBE.methods["slow"]
+        self.codec = BinaryCodec([self.method])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as f:
+            while len(head := f.read(4)) == 4:
+                msg = f.read(int.from_bytes(head, "big"))
+                name, _, seqid, p = self.codec.read_message_begin(msg, 0)
+                if name == UPGRADE_METHOD:
+                    self.probes += 1
+                    return  # closed, unanswered
+                args, _ = self.codec.read_args(self.method, msg, p)
+                out = bytearray()
+                self.codec.write_message_begin(out, name, REPLY, seqid)
+                self.codec.write_result(self.method, args[0], out)
+                conn.sendall(len(out).to_bytes(4, "big") + out)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_server_that_closes_on_the_probe_gets_plain_thrift_from_then_on() -> None:
+    peer = ProbeClosingPeer()
+
+    async def go() -> int:
+        async with ThriftClient(PROBE_IDL, f"inet!127.0.0.1:{peer.port}") as c:
+            for i in range(5):
+                assert await c.call("slow", i) == i
+            return c.retries
+
+    try:
+        retries = asyncio.run(go())
+    finally:
+        peer.close()
+    assert peer.probes == 1  # probed once; after the close the member was remembered as plain
+    assert retries == 1  # the first call was not sent with the probe, so it was safe to retry
