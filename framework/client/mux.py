@@ -139,6 +139,3 @@ class MuxPool:
             opening.cancel()
         conns, self.conns = list(self.conns.values()), {}
         await asyncio.gather(*(c.close() for c in conns), *self._closing, return_exceptions=True)
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [{"address": str(n.address), "inflight": c.inflight, "draining": c.draining, "pongs": c.pongs} for n, c in self.conns.items()]
