@@ -10,8 +10,9 @@ With a real ZooKeeper (the embedded one, Debian's jar) and `aviary run echo` sub
   deletes it first, before the grace period and before ports close).
 * **client overhead**: sequential calls, one in flight, of ``Echo.echo`` through
   `framework.client.ThriftClient` (ZooKeeper destination, balancer, retries, filters) versus a
-  bare asyncio connection writing the same frames with the same codec; and `HttpClient` versus
-  a bare httpx POST. The ratio is client time per call / direct time per call.
+  bare asyncio connection writing the same frames with the same codec; the same client in
+  ThriftMux mode (``protocol="thriftmux"``) against that same bare plain connection; and
+  `HttpClient` versus a bare httpx POST. The ratio is client time per call / direct time per call.
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ def overhead(zk: EmbeddedZooKeeper, calls: int) -> None:
     try:
         for label, direct, client in (
             ("thrift", lambda: _DirectThrift(inst.ports["thrift"]), lambda: ThriftClient("echo.thrift", dest)),
+            ("mux", lambda: _DirectThrift(inst.ports["thrift"]), lambda: ThriftClient("echo.thrift", dest, protocol="thriftmux")),
             ("http", lambda: _DirectHttp(inst.ports["http"]), lambda: HttpClient("echo.thrift", dest + "!http")),
         ):
             d, via = asyncio.run(_compare(direct(), client(), calls))

@@ -4,14 +4,16 @@
         await echo.wait_ready()
         print(await echo.call("echo", {"text": "hi"}))
 
-`HttpClient` is the same over the REST mapping (give the ``!http`` endpoint). Both take
-`filters` (run around every call, as server filters do), `timeout_s` for a whole call
-including retries, and retry only where it is safe (see `framework.client.base`).
+`HttpClient` is the same over the REST mapping (give the ``!http`` endpoint);
+``ThriftClient(..., protocol="thriftmux")`` multiplexes calls over one connection per member.
+All take `filters` (run around every call, as server filters do), `timeout_s` for a whole call
+including retries, ``ssl`` (`framework.tls.client_context`), carry the trace and deadline of the
+server call they are made in, and retry only where it is safe (see `framework.client.base`).
 """
 
 from .balancer import Balancer, NoMembers, RetryBudget
-from .base import NotSent, Refused, RemoteError, request_metadata
+from .base import NotSent, Refused, RemoteError, TlsRefused, request_metadata
 from .http import HttpClient
 from .thrift import ThriftClient
 
-__all__ = ["ThriftClient", "HttpClient", "Balancer", "RetryBudget", "NoMembers", "NotSent", "Refused", "RemoteError", "request_metadata"]
+__all__ = ["ThriftClient", "HttpClient", "Balancer", "RetryBudget", "NoMembers", "NotSent", "Refused", "RemoteError", "TlsRefused", "request_metadata"]

@@ -29,7 +29,7 @@ class NoMembers(Unavailable):
 class Node:
     """One member as the client sees it: its load, health and idle connections."""
 
-    __slots__ = ("address", "load", "failures", "marks", "dead_until", "probing", "idle", "removed")
+    __slots__ = ("address", "load", "failures", "marks", "dead_until", "aside_until", "probing", "idle", "removed")
 
     def __init__(self, address: Address) -> None:
         self.address = address
@@ -37,11 +37,14 @@ class Node:
         self.failures = 0  # consecutive
         self.marks = 0  # times set aside in a row (for the backoff)
         self.dead_until = 0.0
+        self.aside_until = 0.0  # asked callers to go elsewhere until then (not a failure)
         self.probing = False
         self.idle: list[Any] = []  # the client's pooled connections
         self.removed = False
 
     def available(self, now: float) -> bool:
+        if now < self.aside_until:
+            return False
         if self.dead_until == 0.0:
             return True
         return now >= self.dead_until and not self.probing
@@ -121,6 +124,12 @@ class Balancer:
             node.marks += 1
             backoff = min(self.max_backoff_s, self.min_backoff_s * (2 ** (node.marks - 1)))
             node.dead_until = time.monotonic() + backoff
+
+    def set_aside(self, node: Node) -> None:
+        """Pick `node` only when no other member is available, for `max_backoff_s`, without
+        counting a failure: it asked callers to go elsewhere (a ThriftMux Tdrain). Answers to
+        calls already on it do not bring it back early (unlike a probe after failures)."""
+        node.aside_until = time.monotonic() + self.max_backoff_s
 
     def describe(self) -> list[dict[str, Any]]:
         now = time.monotonic()

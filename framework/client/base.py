@@ -5,28 +5,85 @@ through the client's own filter chain (`framework.filters.compose`, as on the se
 is `_dispatch`: pick a member, try the call on it, and retry on another member only when that
 is safe — the connection failed before the request was written (`NotSent`), or the member
 refused it without acting on it (`Refused`) — and the retry budget allows.
+
+Propagation, as a Finagle client does it (`outgoing_context` decides, the transports encode):
+
+* **Trace**: inside a server call (`framework.context.current()`), the outgoing call carries the
+  same trace id, a new span id whose parent is the server call's span, and its sampling
+  decision. Outside any server call each call starts a new root trace with sampling left
+  undecided (Finagle's ``Trace.nextId``), so the member's ``trace_sample_rate`` decides and its
+  log lines still carry an id the caller can look up. A client filter may replace
+  ``call.context.trace`` (say, a sampled root) before the call is sent.
+* **Deadline**: the earlier of the server call's deadline and ``now + timeout_s``. The client's
+  own timer uses it too, and a call whose deadline already passed fails with
+  `DeadlineExceeded` without being sent.
+* **Encoding**: HTTP gets B3 headers and ``Finagle-Ctx-com.twitter.finagle.Deadline``
+  (`request_metadata`); plain Thrift the TTwitter RequestHeader (`request_header`, once the
+  member accepted the upgrade); ThriftMux the same values as dispatch contexts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import ssl as _ssl
+import struct
 from typing import Any, Sequence
 
-from ..context import Context
+from ..context import Context, Deadline, TraceId, current
 from ..discovery.resolver import Resolution, resolve
-from ..errors import ApplicationError, AviaryError, DeadlineExceeded, InvalidArgument, Unavailable, UnknownMethod
+from ..errors import (
+    TAPP_PROTOCOL_ERROR,
+    TAPP_UNKNOWN_METHOD,
+    ApplicationError,
+    AviaryError,
+    DeadlineExceeded,
+    InvalidArgument,
+    Unavailable,
+    UnknownMethod,
+)
 from ..filters import Filter, Handler, compose
 from ..idl import Idl, Method, ServiceDef, load, locate
 from ..service import Call
+from ..thrift.ttwitter import RETRIES_CONTEXT_KEY, encode_request_header
+from ..tracing import b3_headers, deadline_header
 from .balancer import Balancer, Node, RetryBudget
 
-__all__ = ["BaseClient", "NotSent", "Refused", "RemoteError", "request_metadata"]
+__all__ = ["BaseClient", "NotSent", "Refused", "RemoteError", "TlsRefused", "outgoing_context", "request_metadata", "request_header"]
 
 
 class NotSent(AviaryError):
     """The request never reached the member (connect failed, or the connection was closed
     before it was written): always safe to retry elsewhere."""
+
+
+class TlsRefused(NotSent):
+    """The TLS handshake with the member failed, so nothing was sent (retried elsewhere: another
+    member may hold a certificate this client trusts, or trust this client's)."""
+
+
+CLIENT_CERT_HINT = (
+    "the member refused this client's certificate or its absence: pass "
+    "ssl=framework.tls.client_context(settings) with tls_cert and tls_key from a CA in the member's tls_ca"
+)
+# Why a close can mean a refusal: a TLS 1.3 server checks the client's certificate after the
+# client's side of the handshake is done, and asyncio servers (Aviary's among them) then close
+# without sending TLS's alert, so the client sees the connection closed on its first read.
+TLS_CLOSED = "the member closed the new TLS connection before answering anything"
+
+
+def tls_refused(address: object, e: BaseException | str) -> TlsRefused:
+    """A failed TLS handshake (an `ssl.SSLError`, or `TLS_CLOSED`) as an error that says what
+    to fix."""
+    reason = e if isinstance(e, str) else (getattr(e, "reason", None) or str(e))
+    upper = reason.upper()
+    if e is TLS_CLOSED or "CERTIFICATE_REQUIRED" in upper or "UNKNOWN_CA" in upper or "BAD_CERTIFICATE" in upper:
+        hint = CLIENT_CERT_HINT
+    elif "CERTIFICATE_VERIFY_FAILED" in upper:
+        hint = "this client does not trust the member's certificate: check the client's tls_ca, the certificate's names (tls_check_hostname) and dates"
+    else:
+        hint = "check that the member serves TLS on this port and that both sides share a CA"
+    return TlsRefused(f"TLS with {address} failed ({reason}): {hint}")
 
 
 class Refused(AviaryError):
@@ -46,14 +103,51 @@ class RemoteError(ApplicationError):
         return self.remote_kind
 
 
+_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError"}
+
+
+def application_error(type_: int, message: str) -> ApplicationError:
+    """A Thrift TApplicationException a member answered with (plain Thrift or ThriftMux), as
+    the error the caller sees."""
+    if type_ == TAPP_UNKNOWN_METHOD:
+        return UnknownMethod(message)
+    if type_ == TAPP_PROTOCOL_ERROR:
+        return InvalidArgument(message)
+    return RemoteError(_APP_KINDS.get(type_, "Unknown"), message)
+
+
+def outgoing_context(transport: str, client_id: str | None, timeout_s: float) -> Context:
+    """The context of a new outgoing call: the one place where the trace and deadline of the
+    server call being served (if any) pass to the calls it makes (see the module's doc)."""
+    serving = current()
+    incoming = serving.context if serving is not None else None
+    trace = incoming.trace.child() if incoming is not None and incoming.trace is not None else TraceId.new_root()
+    deadline = Deadline.in_seconds(timeout_s).earliest(incoming.deadline if incoming is not None else None)
+    return Context(transport, trace=trace, deadline=deadline, client_id=client_id)
+
+
 def request_metadata(call: Call) -> dict[str, str]:
-    """The metadata every outgoing request carries (HTTP headers; TTwitter/Mux contexts when
-    those transports are used). The one place where trace and deadline propagation add theirs."""
-    out: dict[str, str] = {}
+    """The HTTP headers that carry `call`'s context: B3 trace ids, Finagle's Deadline and
+    Retries contexts, and the client id."""
     ctx = call.context
+    out: dict[str, str] = b3_headers(ctx.trace) if ctx.trace is not None else {}
+    if ctx.deadline is not None:
+        name, value = deadline_header(ctx.deadline)
+        out[name] = value
+    if ctx.retries:
+        out["Finagle-Ctx-com.twitter.finagle.Retries"] = str(ctx.retries)
     if ctx.client_id:
         out["finagle-ctx-com.twitter.finagle.thrift.clientidcontext"] = ctx.client_id
     return out
+
+
+def request_header(call: Call) -> bytes:
+    """The TTwitter RequestHeader that carries `call`'s context on an upgraded Thrift connection
+    (trace ids and sampling, client id, Deadline and Retries contexts)."""
+    ctx = call.context
+    trace = ctx.trace if ctx.trace is not None else TraceId.new_root()
+    retries = [(RETRIES_CONTEXT_KEY, struct.pack(">i", ctx.retries))] if ctx.retries else []
+    return encode_request_header(trace, client_id=ctx.client_id, deadline=ctx.deadline, contexts=retries)
 
 
 class BaseClient:
@@ -74,6 +168,7 @@ class BaseClient:
         budget: RetryBudget | None = None,
         max_attempts: int = 5,
         client_id: str | None = None,
+        ssl: _ssl.SSLContext | None = None,
     ) -> None:
         if not isinstance(idl, Idl):
             path = os.fspath(idl)
@@ -90,6 +185,7 @@ class BaseClient:
         self.connect_timeout_s = connect_timeout_s
         self.max_attempts = max_attempts
         self.client_id = client_id
+        self.ssl = ssl  # every connection to every member uses it (`framework.tls.client_context`)
         self.filters = list(filters)
         self._chain: Handler = compose(self.filters, self._dispatch)
         self.calls = 0
@@ -106,13 +202,38 @@ class BaseClient:
         m = self.methods.get(method)
         if m is None:
             raise UnknownMethod(f"{self.definition.name} has no method {method!r} (methods: {', '.join(self.methods)})")
-        call = Call(self, m, _bind(m, args, kwargs), Context(self.transport, client_id=self.client_id))  # type: ignore[arg-type]
+        ctx = outgoing_context(self.transport, self.client_id, self.timeout_s)
+        call = Call(self, m, _bind(m, args, kwargs), ctx)  # type: ignore[arg-type]
+        if asyncio.current_task() is None:
+            # A server handler runs eagerly on the transport's callback until it first waits
+            # (`framework.service.run_eagerly`), outside any task; the call's timer
+            # (`asyncio.timeout_at`) needs one. Awaiting the task moves the handler into its own.
+            return await asyncio.get_running_loop().create_task(self._chain(call))
         return await self._chain(call)
 
+    def _time_left(self, call: Call) -> float:
+        """Seconds the call may take: up to its context's deadline (a filter may have changed
+        it). A deadline already passed fails here, before anything is sent."""
+        dl = call.context.deadline
+        if dl is None:
+            return self.timeout_s
+        left = dl.remaining()
+        if left <= 0:
+            raise DeadlineExceeded(f"{call.method.name} to {self.resolution.name}: the deadline passed {-left * 1000:.0f} ms ago; not sent")
+        return left
+
+    def _timed_out(self, call: Call, node: Node) -> DeadlineExceeded:
+        dl = call.context.deadline
+        # `outgoing_context` made it from timeout_s unless the server call's deadline was earlier.
+        own = dl is None or dl.deadline_ns - dl.timestamp_ns == int(self.timeout_s * 1e9)
+        why = f"no answer within {self.timeout_s:g}s" if own else "no answer before the caller's deadline"
+        return DeadlineExceeded(f"{call.method.name} to {node.address}: {why}")
+
     async def _dispatch(self, call: Call) -> Any:
+        left = self._time_left(call)
         self.calls += 1
         self.budget.deposit()
-        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        deadline = asyncio.get_running_loop().time() + left
         last: Node | None = None
         attempt = 0
         while True:
@@ -126,12 +247,12 @@ class BaseClient:
                 return result
             except (NotSent, Refused) as e:
                 if attempt >= self.max_attempts or not self.budget.try_withdraw():
-                    raise Unavailable(f"{call.method.name} to {self.resolution.name}: {e} (no retry left)") from None
+                    raise Unavailable(f"{call.method.name} to {self.resolution.name}: {e} (no retry left)") from e
                 self.retries += 1
                 call.context.retries += 1
                 last = node
             except TimeoutError:
-                raise DeadlineExceeded(f"{call.method.name} to {node.address}: no answer within {self.timeout_s:g}s") from None
+                raise self._timed_out(call, node) from None
             except (ApplicationError, InvalidArgument):
                 answered = True
                 raise

@@ -1,36 +1,49 @@
 """`ThriftClient`: framed TBinaryProtocol (strict), what Finagle's Thrift servers and Aviary's
-accept, encoded by THE compiled codec (`framework.thrift.codec`).
+accept, encoded by THE compiled codec (`framework.thrift.codec`); or ThriftMux
+(``protocol="thriftmux"``, see `framework.client.mux`).
 
-One call at a time per connection (Thrift has no multiplexing); idle connections are pooled per
-member and reused. A pooled connection the member has closed is noticed before the write and
-replaced; a connection whose call timed out or broke is closed, never reused.
+Plain Thrift: one call at a time per connection (Thrift has no multiplexing); idle connections
+are pooled per member and reused. A pooled connection the member has closed is noticed before
+the write and replaced; a connection whose call timed out or broke is closed, never reused.
+
+Each new plain connection first tries Finagle's TTwitter upgrade, as a Finagle client does: it
+sends the ``__can__finagle__trace__v3__`` probe once. A member that accepts gets every request
+on that connection behind a RequestHeader (trace ids, sampling, client id, Deadline and Retries
+contexts; see `framework.client.base.request_header`) and answers behind a ResponseHeader,
+which is skipped. A plain server answers UNKNOWN_METHOD and the connection stays plain Thrift.
+``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import struct
 from typing import Any
 
-from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, InvalidArgument, UnknownMethod, WireError
+from ..discovery.resolver import Address
+from ..errors import ConfigError, InvalidArgument, WireError
 from ..service import Call
 from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec
+from ..thrift.ttwitter import UPGRADE_PROBE, decode_response_header, upgrade_accepted
 from .balancer import Node
-from .base import BaseClient, NotSent, RemoteError
+from .base import TLS_CLOSED, BaseClient, NotSent, RemoteError, application_error, request_header, tls_refused
+from .mux import MuxPool
 
 __all__ = ["ThriftClient"]
 
 _I = struct.Struct(">I")
 _MAX_IDLE = 64
-_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError"}
+PROTOCOLS = ("thrift", "thriftmux")
 
 
 class _Connection:
-    __slots__ = ("reader", "writer")
+    __slots__ = ("reader", "writer", "ttwitter")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.ttwitter = False  # the member accepted the TTwitter upgrade on this connection
 
     @property
     def usable(self) -> bool:
@@ -39,27 +52,44 @@ class _Connection:
     def close(self) -> None:
         self.writer.close()
 
+    async def read_frame(self) -> bytes:
+        (n,) = _I.unpack(await self.reader.readexactly(4))
+        return await self.reader.readexactly(n)
+
 
 class ThriftClient(BaseClient):
     """``ThriftClient("echo.thrift", "zk2!zk:2181!/aviary/prod/echo")``, then
-    ``await client.call("echo", "hi")``. See `BaseClient` for options."""
+    ``await client.call("echo", "hi")``. See `BaseClient` for the common options; here:
+
+    * ``protocol``: ``"thrift"`` (framed binary, with the TTwitter upgrade) or ``"thriftmux"``
+      (one multiplexed connection per member; Finatra's and Aviary's Thrift ports speak it).
+    * ``ttwitter``: try the TTwitter upgrade on each new plain connection (default True).
+    * ``ping_interval_s``: ThriftMux only: how often each member's connection is pinged; a
+      missed answer closes it and the next call opens a new one (0: no pings).
+    """
 
     transport = "thrift"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, protocol: str = "thrift", ttwitter: bool = True, ping_interval_s: float = 5.0, **kwargs: Any) -> None:
+        if protocol not in PROTOCOLS:
+            raise ConfigError("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
         super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.ttwitter = ttwitter
         self.codec = BinaryCodec(list(self.methods.values()))
         self._seqid = 0
+        self._plain_only: set[Address] = set()  # members that closed the connection on the TTwitter probe
+        self.mux = MuxPool(self, ping_interval_s) if protocol == "thriftmux" else None
 
     def _encode(self, call: Call, seqid: int) -> bytearray:
+        """The message, without the frame length (a TTwitter header may go before it)."""
         m = call.method
-        out = bytearray(4)
+        out = bytearray()
         self.codec.write_message_begin(out, m.name, ONEWAY if m.oneway else CALL, seqid)
         try:
             self.codec.write_args(m, call.args, out)
         except WireError as e:
             raise InvalidArgument(f"{m.name}: {e}") from None
-        _I.pack_into(out, 0, len(out) - 4)
         return out
 
     async def _connect(self, node: Node) -> _Connection:
@@ -70,30 +100,64 @@ class ThriftClient(BaseClient):
             conn.close()
         host, port = node.address
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self.connect_timeout_s)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=self.ssl), self.connect_timeout_s)
+        except ssl.SSLError as e:
+            raise tls_refused(node.address, e) from None
         except (OSError, asyncio.TimeoutError) as e:
             raise NotSent(f"cannot connect to {node.address}: {e or type(e).__name__}") from None
-        return _Connection(reader, writer)
+        conn = _Connection(reader, writer)
+        if self.ttwitter and node.address not in self._plain_only:
+            try:
+                conn.ttwitter = await self._upgrade(conn, node)
+            except BaseException:
+                conn.close()
+                raise
+        return conn
+
+    async def _upgrade(self, conn: _Connection, node: Node) -> bool:
+        """Send Finagle's TTwitter probe; True if the member accepted it. Nothing of the call
+        has been sent yet, so every failure here is `NotSent`."""
+        conn.writer.write(UPGRADE_PROBE)
+        try:
+            await conn.writer.drain()
+            reply = await conn.read_frame()
+        except ssl.SSLError as e:  # a TLS 1.3 server refuses a client certificate only now
+            raise tls_refused(node.address, e) from None
+        except (asyncio.IncompleteReadError, ConnectionError) as e:
+            if self.ssl is not None:
+                raise tls_refused(node.address, TLS_CLOSED) from None
+            # Some plain servers close the connection on an unknown method (finagle#474):
+            # remember it, and talk plain Thrift to this member from now on.
+            self._plain_only.add(node.address)
+            raise NotSent(f"{node.address} closed the connection on Finagle's TTwitter probe ({type(e).__name__})") from None
+        try:
+            return upgrade_accepted(reply)
+        except WireError as e:
+            raise NotSent(f"{node.address} answered the TTwitter probe with something unreadable: {e}") from None
 
     async def _attempt(self, node: Node, call: Call) -> Any:
+        if self.mux is not None:
+            return await self.mux.attempt(node, call)
         self._seqid = seqid = (self._seqid + 1) & 0x7FFFFFFF
-        frame = self._encode(call, seqid)  # before connecting: bad arguments never cost a connection
+        message = self._encode(call, seqid)  # before connecting: bad arguments never cost a connection
         conn = await self._connect(node)
         keep = False
         try:
             if not conn.usable:
                 raise NotSent(f"connection to {node.address} closed before the request was written")
-            conn.writer.write(frame)
+            header = request_header(call) if conn.ttwitter else b""
+            conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
             if call.method.oneway:
                 await conn.writer.drain()
                 keep = True
                 return None
             try:
-                (n,) = _I.unpack(await conn.reader.readexactly(4))
-                data = await conn.reader.readexactly(n)
+                data = await conn.read_frame()
+            except ssl.SSLError as e:
+                raise tls_refused(node.address, e) from None
             except (asyncio.IncompleteReadError, ConnectionError) as e:
                 raise RemoteError("ConnectionLost", f"{node.address} closed the connection before answering {call.method.name} ({type(e).__name__})") from None
-            result = self._decode(call, data, seqid)
+            result = self._decode(call, data, seqid, conn.ttwitter)
             keep = True
             return result
         except RemoteError as e:
@@ -105,19 +169,16 @@ class ThriftClient(BaseClient):
             else:
                 conn.close()
 
-    def _decode(self, call: Call, data: bytes, seqid: int) -> Any:
+    def _decode(self, call: Call, data: bytes, seqid: int, ttwitter: bool) -> Any:
         m = call.method
         try:
-            name, mtype, rseq, p = self.codec.read_message_begin(data, 0)
+            p = decode_response_header(data)[1] if ttwitter else 0
+            name, mtype, rseq, p = self.codec.read_message_begin(data, p)
             if rseq != seqid:
                 raise RemoteError("BadSequenceId", f"{m.name}: reply seqid {rseq}, expected {seqid}")
             if mtype == EXCEPTION:
                 message, type_, _ = self.codec.read_app_exception(data, p)
-                if type_ == TAPP_UNKNOWN_METHOD:
-                    raise UnknownMethod(message)
-                if type_ == TAPP_PROTOCOL_ERROR:
-                    raise InvalidArgument(message)
-                raise RemoteError(_APP_KINDS.get(type_, "Unknown"), message)
+                raise application_error(type_, message)
             fid, value, _ = self.codec.read_result(m, data, p)
         except WireError as e:
             raise RemoteError("ProtocolError", f"{m.name}: unreadable reply: {e}") from None
@@ -130,6 +191,12 @@ class ThriftClient(BaseClient):
         raise RemoteError("MissingResult", f"{m.name}: the reply carries no result")
 
     def _close_node(self, node: Node) -> None:
+        if self.mux is not None:
+            self.mux.forget(node)
         while node.idle:
             node.idle.pop().close()
 
+    async def close(self) -> None:
+        if self.mux is not None:
+            await self.mux.close()
+        await super().close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import ssl as _ssl
 from typing import Any, Callable
 
 from ..context import Context
@@ -85,6 +86,7 @@ class MuxConnection:
         max_frame_bytes: int = 16 << 20,
         frame_size: int = 0,
         on_drain: Callable[[MuxConnection], None] | None = None,
+        ssl: _ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -97,6 +99,7 @@ class MuxConnection:
         self.max_frame_bytes = max_frame_bytes  # the largest message accepted, fragments reassembled
         self.frame_size = frame_size  # asks the server to fragment replies into bodies this big (mux-framer)
         self.on_drain = on_drain  # told once when the server sends Tdrain (a balancer drops this member)
+        self.ssl = ssl  # TLS under the whole session (Aviary's and Finagle's servers take it on the port)
         self.draining = False
         self.closed = False
         self.server_headers: dict[bytes, bytes] | None = None  # the Rinit headers, when handshaken
@@ -125,12 +128,15 @@ class MuxConnection:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def connect(self) -> None:
         try:
-            self._reader, self._writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.connect_timeout_s)
+            opening = asyncio.open_connection(self.host, self.port, ssl=self.ssl)
+            self._reader, self._writer = await asyncio.wait_for(opening, self.connect_timeout_s)
             if self.handshake:
                 await asyncio.wait_for(self._handshake(), self.connect_timeout_s)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
             self._abort()
-            raise MuxClosed(f"cannot open a ThriftMux session to {self.host}:{self.port}: {e or type(e).__name__}") from None
+            # The cause stays attached: a caller tells a TLS refusal (`ssl.SSLError`) from a
+            # member that is simply not there.
+            raise MuxClosed(f"cannot open a ThriftMux session to {self.host}:{self.port}: {e or type(e).__name__}") from e
         self._tasks.append(asyncio.get_running_loop().create_task(self._read_loop()))
         if self.ping_interval_s > 0:
             self._tasks.append(asyncio.get_running_loop().create_task(self._ping_loop()))
@@ -259,8 +265,8 @@ class MuxConnection:
         try:
             while True:
                 self._handle(await self._read_frame())
-        except (asyncio.IncompleteReadError, ConnectionError) as e:
-            why = f"the connection was lost ({type(e).__name__})"
+        except (asyncio.IncompleteReadError, OSError) as e:  # OSError: also a TLS alert (ssl.SSLError)
+            why = f"the connection was lost ({type(e).__name__}: {e})"
         except AviaryError as e:
             why = str(e)
             log.warning("%s:%d: %s", self.host, self.port, e)

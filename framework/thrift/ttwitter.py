@@ -7,8 +7,9 @@ by the usual message, and every reply a `ResponseHeader` (Aviary sends the empty
 ``00``, as Finagle does) followed by the usual reply. The header's trace ids, sampling, client
 id and contexts (Finagle's binary TraceContext, Deadline, Retries) fill the call's `Context`.
 
-`accept_upgrade` is the `PlainSession.upgrade` hook; `encode_request_header` is the client
-side, for `framework.client`.
+`accept_upgrade` is the `PlainSession.upgrade` hook. The client side, for `framework.client`:
+`UPGRADE_PROBE` (the framed probe call), `upgrade_accepted` (reads the answer),
+`encode_request_header` and `decode_response_header`.
 """
 
 from __future__ import annotations
@@ -31,18 +32,52 @@ from ..tracing import (
     trace_flags,
     trace_from_context,
 )
-from .codec import REPLY
+from .codec import CALL, EXCEPTION, REPLY
 from .rawbinary import T_STRUCT, Writer, read_struct, unsigned64
 
 if TYPE_CHECKING:
     from .server import PlainSession
 
-__all__ = ["UPGRADE_METHOD", "accept_upgrade", "read_request_header", "encode_request_header", "RESPONSE_HEADER"]
+__all__ = [
+    "UPGRADE_METHOD",
+    "UPGRADE_PROBE",
+    "accept_upgrade",
+    "upgrade_accepted",
+    "read_request_header",
+    "encode_request_header",
+    "decode_response_header",
+    "RESPONSE_HEADER",
+]
 
 UPGRADE_METHOD = "__can__finagle__trace__v3__"
 RETRIES_CONTEXT_KEY = b"com.twitter.finagle.Retries"
 RESPONSE_HEADER = b"\x00"  # an empty ResponseHeader struct
 _MAGIC = UPGRADE_METHOD.encode()
+
+
+def _probe_frame() -> bytes:
+    w = Writer(bytearray(4))
+    w.message_begin(UPGRADE_METHOD, CALL, 0)
+    w.out.append(0)  # an empty ConnectionOptions struct
+    struct.pack_into(">i", w.out, 0, len(w.out) - 4)
+    return bytes(w.out)
+
+
+UPGRADE_PROBE = _probe_frame()  # what a Finagle client sends first on every connection (framed)
+
+
+def upgrade_accepted(reply: bytes) -> bool:
+    """Whether the reply (unframed) to `UPGRADE_PROBE` accepts the upgrade. As Finagle, only
+    the message type counts: anything but EXCEPTION (a plain server's UNKNOWN_METHOD) accepts."""
+    if reply[:2] == b"\x80\x01":
+        return reply[3] != EXCEPTION
+    # A non-strict header (name length, name, type byte, seqid), as some old servers write.
+    if len(reply) < 4:
+        raise WireError(f"a {len(reply)}-byte answer to the TTwitter probe")
+    (n,) = struct.unpack_from(">i", reply)
+    if n < 0 or len(reply) < 4 + n + 1:
+        raise WireError("an unreadable answer to the TTwitter probe")
+    return reply[4 + n] != EXCEPTION
 
 
 def accept_upgrade(session: PlainSession, msg: bytes, p: int, seqid: int) -> bool:

@@ -121,7 +121,8 @@ def test_server_closing_after_the_request_is_written_is_not_retried() -> None:
 
         listener.setblocking(False)
         server = asyncio.ensure_future(swallow_then_close())
-        async with ThriftClient(PROBE_IDL, f"inet!127.0.0.1:{port}") as c:
+        # ttwitter=False: the first bytes this peer reads must be the request itself, not the probe.
+        async with ThriftClient(PROBE_IDL, f"inet!127.0.0.1:{port}", ttwitter=False) as c:
             with pytest.raises(RemoteError, match="closed the connection before answering"):
                 await c.call("slow", 1)
             assert c.retries == 0

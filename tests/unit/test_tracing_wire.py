@@ -116,3 +116,37 @@ def test_histogram_quantiles_are_within_two_percent() -> None:
 
 def test_empty_histogram_exports_only_its_count() -> None:
     assert Histogram("x").export() == {"x.count": 0}
+
+
+def test_ttwitter_probe_bytes_and_answers_follow_finagle() -> None:
+    from framework.thrift.ttwitter import UPGRADE_PROBE, upgrade_accepted
+
+    name = b"__can__finagle__trace__v3__"
+    assert UPGRADE_PROBE == bytes.fromhex("00000028 80010001 0000001b") + name + bytes.fromhex("00000000 00")
+    reply = bytes.fromhex("80010002 0000001b") + name + bytes.fromhex("00000000 00")
+    exception = bytes.fromhex("80010003 0000001b") + name + bytes.fromhex("00000000")
+    assert upgrade_accepted(reply) and not upgrade_accepted(exception)
+    old_style = struct.pack(">i", len(name)) + name + bytes([3]) + bytes(4)  # non-strict EXCEPTION
+    assert not upgrade_accepted(old_style)
+
+
+def test_client_request_metadata_carries_trace_deadline_and_retries() -> None:
+    from framework.client.base import request_header, request_metadata
+    from framework.service import Call
+
+    trace = TraceId(trace_id=0xA, span_id=0xB, parent_id=0xC, sampled=True)
+    ctx = Context("http", trace=trace, deadline=Deadline(1, 2), client_id="web", retries=2)
+    call = Call(None, None, [], ctx)  # type: ignore[arg-type]
+    assert request_metadata(call) == {
+        "X-B3-TraceId": "000000000000000a",
+        "X-B3-SpanId": "000000000000000b",
+        "X-B3-ParentSpanId": "000000000000000c",
+        "X-B3-Sampled": "true",
+        "Finagle-Ctx-com.twitter.finagle.Deadline": "1 2",
+        "Finagle-Ctx-com.twitter.finagle.Retries": "2",
+        "finagle-ctx-com.twitter.finagle.thrift.clientidcontext": "web",
+    }
+    seen = Context("thrift")
+    header = request_header(call)
+    assert read_request_header(header, 0, seen) == len(header)
+    assert (seen.trace, seen.deadline, seen.client_id, seen.retries) == (trace, Deadline(1, 2), "web", 2)
