@@ -131,7 +131,6 @@ def test_a_member_that_drains_is_left_for_the_other_without_errors() -> None:
     done_after_stop = 0
 
     async def go() -> None:
-        nonlocal done_after_stop
         async with mux_client(a.addr("probe"), b.addr("probe")) as c:
             stopped = asyncio.Event()
 
