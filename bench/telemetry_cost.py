@@ -47,7 +47,7 @@ async def main() -> None:
 
     results = {}
     for telemetry in (False, True):
-        settings = config.load(env={}, flags={"zk": "none", "telemetry": telemetry})
+        settings = config.load(env={}, flags={"zk": "none", "telemetry": telemetry, "workers": 1})
         service = create()
         host = assemble(settings, [service])
         chain = service.chain(host.filters)
