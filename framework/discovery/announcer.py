@@ -28,7 +28,7 @@ import threading
 import uuid
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import BadVersionError, KazooException, NodeExistsError, NoNodeError
@@ -302,17 +302,12 @@ class Announcer:
     def _set_aside(self, client: KazooClient, a: _Announcement) -> None:
         """Replace mode: mark every other ALIVE member STOPPED (checked each second, so a real
         instance that starts meanwhile is set aside too). zk2 callers then see this one only."""
-        for child in client.get_children(a.path):
-            path = f"{a.path}/{child}"
-            if not child.startswith(serverset.MEMBER_PREFIX) or path == a.znode:
+        for path, data, stat, member in _other_members(client, a):
+            if member is None or not member.alive:
                 continue
+            doc = json.loads(data)
+            doc["status"] = "STOPPED"
             try:
-                data, stat = client.get(path)
-                member = serverset.parse(data, path)
-                if member is None or not member.alive:
-                    continue
-                doc = json.loads(data)
-                doc["status"] = "STOPPED"
                 client.set(path, json.dumps(doc).encode(), version=stat.version)
             except (NoNodeError, BadVersionError):
                 continue  # gone, or changed by its owner: looked at again in a second
@@ -338,15 +333,7 @@ class Announcer:
         return steps
 
     def _remove_duplicates(self, client: KazooClient, a: _Announcement) -> None:
-        for child in client.get_children(a.path):
-            path = f"{a.path}/{child}"
-            if not child.startswith(serverset.MEMBER_PREFIX) or path == a.znode:
-                continue
-            try:
-                data, _ = client.get(path)
-            except NoNodeError:
-                continue
-            member = serverset.parse(data, path)
+        for path, _, _, member in _other_members(client, a):
             if member is not None and member.metadata.get("instance") == self.instance_id:
                 log.info("deleting %s: an older announcement of this process", path)
                 self._delete(path)
@@ -364,6 +351,19 @@ class Announcer:
             self._host.say(line)
         else:
             log.info("%s", line)
+
+
+def _other_members(client: KazooClient, a: _Announcement) -> Iterator[tuple[str, bytes, Any, serverset.Member | None]]:
+    """(path, bytes, stat, parsed member or None) of every member at `a`'s path but its own."""
+    for child in client.get_children(a.path):
+        path = f"{a.path}/{child}"
+        if not child.startswith(serverset.MEMBER_PREFIX) or path == a.znode:
+            continue
+        try:
+            data, stat = client.get(path)
+        except NoNodeError:
+            continue
+        yield path, data, stat, serverset.parse(data, path)
 
 
 def _owned(client: KazooClient, znode: str | None, session: int | None) -> bool:
