@@ -188,6 +188,9 @@ def test_without_zookeeper_the_printed_call_goes_straight_to_echo() -> None:
 
 
 def test_make_run_runs_aviary_dev() -> None:
-    dry = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # Under `make test` the outer make's variables would make this one a sub-make (it would
+    # print "Entering directory"): run it as a user would, from a clean make environment.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip().splitlines()[-1].split() == [".venv/bin/aviary", "dev"]
