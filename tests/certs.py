@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -82,3 +83,33 @@ class CA:
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_path.write_bytes(_pem_key(key))
         return Issued(cert_path, key_path, uri or (dns[0] if dns else cn))
+
+
+ALICE = "spiffe://aviary.test/alice"
+BOB = "spiffe://aviary.test/bob"
+
+
+class Pki:
+    """Two CAs and the certificates the TLS tests use: a server, alice, bob, names by DNS or CN
+    only, an expired one and a rogue from the other CA."""
+
+    def __init__(self, root: Path) -> None:
+        self.ca = CA(root / "good", "good")
+        self.other_ca = CA(root / "other", "other")
+        self.server = self.ca.issue("server", uri="spiffe://aviary.test/server")
+        self.alice = self.ca.issue("alice", uri=ALICE)
+        self.bob = self.ca.issue("bob", uri=BOB)
+        self.dns_only = self.ca.issue("dns-only", dns=("carol.aviary.test",), ips=())
+        self.cn_only = self.ca.issue("cn-only", cn="dave", dns=(), ips=())
+        self.expired = self.ca.issue("alice-expired", uri=ALICE, expired=True)
+        self.rogue = self.other_ca.issue("rogue", uri=ALICE)  # claims alice, from the wrong CA
+
+    def settings(self, **more: Any) -> dict[str, Any]:
+        """A TLS server's settings (the host's certificate, this CA), plus `more`."""
+        return {"tls_cert": str(self.server.cert), "tls_key": str(self.server.key), "tls_ca": str(self.ca.pem), **more}
+
+    def client_settings(self, who: Issued) -> Any:
+        """The settings of a client presenting `who`'s certificate and trusting this CA."""
+        from framework import config
+
+        return config.load(env={}, flags={"tls_cert": str(who.cert), "tls_key": str(who.key), "tls_ca": str(self.ca.pem)})

@@ -13,32 +13,19 @@ from typing import Any, Iterator
 
 import pytest
 
-from framework import config, tls
+from framework import tls
 from framework.client import HttpClient, ThriftClient
 from framework.client.base import BaseClient, RemoteError, TlsRefused
 from framework.errors import Unavailable
 from framework.metrics import registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from certs import CA, Issued  # noqa: E402
+from certs import ALICE, Pki  # noqa: E402
 from support import InProcessHost  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from relay import PROBE_IDL  # noqa: E402
 
-ALICE = "spiffe://aviary.test/alice"
 TRANSPORTS = ("thrift", "thriftmux", "http")
-
-
-class Pki:
-    def __init__(self, root: Path) -> None:
-        self.ca = CA(root / "good", "good")
-        self.other_ca = CA(root / "other", "other")
-        self.server = self.ca.issue("server", uri="spiffe://aviary.test/server")
-        self.alice = self.ca.issue("alice", uri=ALICE)
-        self.rogue = self.other_ca.issue("rogue", uri=ALICE)  # claims alice, from the wrong CA
-
-    def client_settings(self, who: Issued) -> config.Settings:
-        return config.load(env={}, flags={"tls_cert": str(who.cert), "tls_key": str(who.key), "tls_ca": str(self.ca.pem)})
 
 
 @pytest.fixture(scope="module")

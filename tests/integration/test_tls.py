@@ -20,7 +20,7 @@ from thriftpy2.thrift import TApplicationException
 from thriftpy2.transport import TFramedTransportFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from certs import CA, Issued  # noqa: E402
+from certs import ALICE, BOB, CA, Issued, Pki  # noqa: E402
 from support import ROOT, InProcessHost  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
@@ -31,26 +31,6 @@ from framework.thrift.codec import CALL, EXCEPTION, REPLY, BinaryCodec  # noqa: 
 probe_thrift = thriftpy2.load(str(ROOT / "tests" / "idl" / "probe.thrift"), module_name="probe_tls_thrift", include_dirs=[str(ROOT / "tests" / "idl")])
 PROBE = PROBE_IDL.service()
 PBIN = BinaryCodec(list(PROBE.methods.values()))
-
-ALICE = "spiffe://aviary.test/alice"
-BOB = "spiffe://aviary.test/bob"
-
-
-class Pki:
-    def __init__(self, root: Path) -> None:
-        self.ca = CA(root / "good", "good")
-        self.other_ca = CA(root / "other", "other")
-        self.server = self.ca.issue("server", uri="spiffe://aviary.test/server")
-        self.alice = self.ca.issue("alice", uri=ALICE)
-        self.bob = self.ca.issue("bob", uri=BOB)
-        self.dns_only = self.ca.issue("dns-only", dns=("carol.aviary.test",), ips=())
-        self.cn_only = self.ca.issue("cn-only", cn="dave", dns=(), ips=())
-        self.expired = self.ca.issue("alice-expired", uri=ALICE, expired=True)
-        self.rogue = self.other_ca.issue("rogue", uri=ALICE)  # claims alice, from the wrong CA
-
-    def settings(self, **more: Any) -> dict[str, Any]:
-        return {"tls_cert": str(self.server.cert), "tls_key": str(self.server.key), "tls_ca": str(self.ca.pem), **more}
-
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
