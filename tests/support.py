@@ -262,3 +262,54 @@ class ZipkinCollector:
         self.server.server_close()
 
 
+class LoopbackServer:
+    """A real TCP server on 127.0.0.1 for peers a test scripts byte by byte: each connection
+    is handed to `serve` on its own thread. Subclasses implement `serve`."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.addr: tuple[str, int] = self.sock.getsockname()[:2]
+        self.port = self.addr[1]
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.sock.close()
+        self._accepting.join(5)
+
+
+class MuxPeer(LoopbackServer):
+    """A Mux server that answers each frame with `reply(frame)` (bytes, or None for nothing)."""
+
+    def __init__(self, reply: Callable[[Any], bytes | None]) -> None:
+        self.reply = reply
+        super().__init__()
+
+    def serve(self, conn: socket.socket) -> None:
+        from framework.thrift import mux_wire as w
+
+        buf = bytearray()
+        with conn:
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buf += chunk
+                while (m := w.read_frame(buf, 1 << 20)) is not None:
+                    out = self.reply(m)
+                    if out:
+                        conn.sendall(out)

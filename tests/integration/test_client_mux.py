@@ -5,7 +5,6 @@ while calls keep coming, a member that NACKs, and a lost connection replaced."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +18,7 @@ from framework.metrics import registry
 from framework.thrift import mux_wire as w
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import InProcessHost  # noqa: E402
+from support import InProcessHost, MuxPeer  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from probe import probe  # noqa: E402
@@ -170,23 +169,13 @@ def test_a_member_that_drains_is_left_for_the_other_without_errors() -> None:
     assert "stopped" in a.out.getvalue()
 
 
-class NackingPeer:
+class NackingPeer(MuxPeer):
     """A Mux server on 127.0.0.1 that completes the handshake and NACKs every dispatch, as a
     Finagle server does when it is overloaded or past its drain."""
 
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.addr: tuple[str, int] = self.sock.getsockname()[:2]
         self.dispatches = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        super().__init__(self._answer)
 
     def _answer(self, m: w.MuxMessage) -> bytes | None:
         if m.type == w.RERR and m.body == w.TINIT_CHECK:
@@ -199,25 +188,6 @@ class NackingPeer:
         if m.type == w.TPING:
             return w.encode(w.RPING, m.tag)
         return None
-
-    def _serve(self, conn: socket.socket) -> None:
-        buf = bytearray()
-        with conn:
-            while True:
-                try:
-                    chunk = conn.recv(65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                buf += chunk
-                while (m := w.read_frame(buf, 1 << 20)) is not None:
-                    out = self._answer(m)
-                    if out:
-                        conn.sendall(out)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def test_a_nack_is_retried_on_another_member(pair: tuple[InProcessHost, InProcessHost]) -> None:

@@ -27,7 +27,7 @@ from framework.thrift.ttwitter import UPGRADE_METHOD
 from framework.tracing import deadline_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import ROOT, InProcessHost, free_port  # noqa: E402
+from support import ROOT, InProcessHost, LoopbackServer, free_port  # noqa: E402
 from probe import IDL as PROBE_SERVICE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from relay import IDL as RELAY_IDL  # noqa: E402
@@ -203,27 +203,17 @@ def test_a_plain_thrift_server_refuses_the_upgrade_and_still_serves(plain_server
     asyncio.run(go())
 
 
-class ProbeClosingPeer:
+class ProbeClosingPeer(LoopbackServer):
     """A Thrift server on 127.0.0.1 that closes any connection whose first call is the TTwitter
     probe (as some servers did, finagle#474) and answers ``Probe.slow`` on the others."""
 
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self.sock.getsockname()[1]
         self.probes = 0
         self.method = PROBE.methods["slow"]
         self.codec = BinaryCodec([self.method])
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as f:
             while len(head := f.read(4)) == 4:
                 msg = f.read(int.from_bytes(head, "big"))
@@ -237,8 +227,6 @@ class ProbeClosingPeer:
                 self.codec.write_result(self.method, args[0], out)
                 conn.sendall(len(out).to_bytes(4, "big") + out)
 
-    def close(self) -> None:
-        self.sock.close()
 
 
 def test_a_server_that_closes_on_the_probe_gets_plain_thrift_from_then_on() -> None:

@@ -27,7 +27,7 @@ from framework.thrift.codec import CALL, REPLY, BinaryCodec
 from framework.thrift.mux_client import MuxCallError, MuxClosed, MuxConnection, MuxDraining, MuxNack, RemoteApplicationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import InProcessHost  # noqa: E402
+from support import InProcessHost, MuxPeer  # noqa: E402
 from probe import IDL as PROBE_IDL  # noqa: E402
 from probe import create as create_probe  # noqa: E402
 from probe import probe  # noqa: E402
@@ -457,38 +457,6 @@ def test_thousands_of_pipelined_dispatches_in_one_write(host: InProcessHost) -> 
 
 
 # -- the client against peers that misbehave (real sockets, scripted replies) ---------------------
-class ScriptedPeer:
-    """A TCP server on 127.0.0.1 that answers each Mux frame with `reply(frame)` (bytes or None)."""
-
-    def __init__(self, reply: Any) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.addr = self.sock.getsockname()[:2]
-        self.reply = reply
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        conn, _ = self.sock.accept()
-        buf = bytearray()
-        with conn:
-            while True:
-                try:
-                    chunk = conn.recv(65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                buf += chunk
-                while (m := w.read_frame(buf, 1 << 20)) is not None:
-                    out = self.reply(m)
-                    if out:
-                        conn.sendall(out)
-
-    def close(self) -> None:
-        self.sock.close()
-        self.thread.join(5)
-
-
 def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
     def reply(m: w.MuxMessage) -> bytes | None:
         if m.type != w.TDISPATCH:
@@ -500,7 +468,7 @@ def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
             return w.encode(w.RERR, m.tag, b"no such thing")
         return w.encode(w.TDRAIN, 1)  # whoami: the server starts draining instead of answering
 
-    peer = ScriptedPeer(reply)
+    peer = MuxPeer(reply)
 
     async def go() -> None:
         told: list[MuxConnection] = []
@@ -529,7 +497,7 @@ def test_client_raises_nack_and_rerr_and_honours_tdrain() -> None:
 
 
 def test_client_ping_detects_a_peer_that_stopped_answering() -> None:
-    peer = ScriptedPeer(lambda m: None)  # reads everything, answers nothing
+    peer = MuxPeer(lambda m: None)  # reads everything, answers nothing
 
     async def go() -> None:
         conn = MuxConnection(*peer.addr, PROBE, handshake=False, ping_timeout_s=0.2)
