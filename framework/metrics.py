@@ -194,10 +194,9 @@ class Registry:
 
     def value(self, name: str) -> float:
         """One metric's current value (0 if it does not exist yet): handy in tests and tools."""
-        for m in (*self.counters(), *self.gauges()):
-            if m.name == name:
-                return m.value
-        return 0
+        counters, gauges, _ = self._merged() if (self._remote or self._retired) else (self._counters, self._gauges, None)
+        m = counters.get(name) or gauges.get(name)
+        return m.value if m is not None else 0
 
     # -- other processes' metrics (a supervisor shows its workers' as its own) -----------------
     def snapshot(self) -> Snapshot:
