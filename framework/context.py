@@ -80,7 +80,7 @@ class Deadline:
 class Context:
     """What the transport knows about one call. Filled by the transport; read by filters."""
 
-    __slots__ = ("transport", "protocol", "peer", "trace", "deadline", "client_id", "identity", "retries", "extra")
+    __slots__ = ("transport", "protocol", "peer", "_trace", "root_id", "deadline", "client_id", "identity", "retries", "extra")
 
     def __init__(
         self,
@@ -96,12 +96,29 @@ class Context:
         self.transport = transport  # "thrift" | "http"
         self.protocol = protocol  # e.g. "framed/binary", "ttwitter", "mux", "http/1.1"
         self.peer = peer
-        self.trace = trace
+        self._trace = trace
+        # The trace id of an unsampled root (set by the telemetry filter for a call that came
+        # without a trace): its `TraceId` is made the first time something reads `trace`.
+        self.root_id = 0
         self.deadline = deadline
         self.client_id = client_id
         self.identity = identity  # the TLS peer's certificate identity, when there is one
         self.retries = retries
         self.extra: dict[str, Any] | None = None  # contexts the transport carried but Aviary does not use
+
+    @property
+    def trace(self) -> TraceId | None:
+        """The call's trace: the caller's, or the root the host began for it. Most calls are
+        never traced, and most handlers never ask: an unsampled root stays a bare id
+        (`root_id`) until something reads this (a log line, an outgoing call)."""
+        t = self._trace
+        if t is None and self.root_id:
+            t = self._trace = TraceId(self.root_id, self.root_id, None, False)
+        return t
+
+    @trace.setter
+    def trace(self, trace: TraceId | None) -> None:
+        self._trace = trace
 
     def __repr__(self) -> str:
         return (

@@ -366,18 +366,18 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
     from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
     from .admin import AdminServer
-    from .tracing import DeadlineFilter, SpanExporter, TracingFilter
+    from .tracing import DeadlineFilter, SpanExporter
 
     # Per process: the span exporter sends what this process's filters record.
     local: list[Extension] = []
     filters: list[Filter] = []
     if settings.telemetry:
-        from .stats import StatsFilter
+        from .telemetry import TelemetryFilter
 
         exporter = SpanExporter(settings.zipkin_url, settings.trace_scribe) if (settings.zipkin_url or settings.trace_scribe) else None
         if exporter is not None:
             local.append(exporter)
-        filters += [StatsFilter(), TracingFilter(settings.trace_sample_rate, exporter)]
+        filters.append(TelemetryFilter(settings.trace_sample_rate, exporter))
     logged = access_log(settings, services)  # inside the trace (its lines carry trace=), outside refusals (they are logged)
     if logged is not None:
         filters.append(logged)

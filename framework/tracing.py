@@ -10,8 +10,9 @@ Incoming (read by the transports into the call's `Context`):
 Outgoing (for `framework.client`): `b3_headers`, `deadline_header`, and the binary context
 encoders `trace_context_bytes` / `deadline_context_bytes`.
 
-Host filters: `TracingFilter` (gives every call a trace id, decides sampling, records a span)
-and `DeadlineFilter` (an expired deadline fails the call before the handler runs).
+Every call gets a trace id, a sampling decision and, when sampled, a span from the host's
+telemetry filter (`framework.telemetry`), with `sampled_by_rate` and `server_span` from here.
+`DeadlineFilter` (a host filter) fails a call whose deadline passed before the handler runs.
 `TraceLogFilter` puts the call's trace id on every log line of the call. `SpanExporter` is the
 extension that ships sampled spans to Zipkin (JSON v2 over HTTP) and/or Scribe (category
 ``zipkin``, base64 Thrift spans) in batches from a background task.
@@ -23,7 +24,6 @@ import asyncio
 import base64
 import json
 import logging
-import random
 import socket
 import struct
 import time
@@ -56,7 +56,9 @@ __all__ = [
     "DEADLINE_CONTEXT_KEY",
     "CLIENT_ID_CONTEXT_KEY",
     "Span",
-    "TracingFilter",
+    "server_span",
+    "sampled_by_rate",
+    "sample_threshold",
     "DeadlineFilter",
     "TraceLogFilter",
     "SpanExporter",
@@ -318,54 +320,27 @@ def scribe_log_message(entries: list[tuple[str, str]], seqid: int = 0) -> bytes:
 # -- Filters ---------------------------------------------------------------------------------------
 
 
-class TracingFilter:
-    """Every call gets a trace: the caller's, or a new root. Sampling the caller left undecided
-    is decided here (`sample_rate`); a sampled call's span goes to `sink` (the exporter)."""
+def sampled_by_rate(trace_id: int, threshold: int) -> bool:
+    """Finagle's sampling decision: a function of the trace id (its low 63 bits, uniformly
+    random), so every process on a trace that applies the same rate decides the same way.
+    `threshold` is ``int(rate * 2**63)`` (`sample_threshold`)."""
+    return (trace_id & 0x7FFF_FFFF_FFFF_FFFF) < threshold
 
-    def __init__(self, sample_rate: float = 0.001, sink: SpanExporter | None = None) -> None:
-        self.sample_rate = sample_rate
-        self.sink = sink
-        # Ids need to be unique, not secret: the Mersenne Twister is ~10x cheaper than urandom.
-        self._bits = random.getrandbits
-        # As Finagle does, the decision is a function of the trace id (the low 63 bits, which
-        # are uniformly random), so every Aviary on a trace decides the same way.
-        self._threshold = int(sample_rate * (1 << 63))
 
-    def __call__(self, call: Call, next: Handler) -> Awaitable[Any]:
-        # A plain function, not a coroutine: an unsampled call (nearly all) passes straight on
-        # to `next` without a frame of this filter's own.
-        ctx = call.context
-        trace = ctx.trace
-        if trace is None:
-            tid = self._bits(63) or 1
-            trace = ctx.trace = TraceId(tid, tid, None, tid < self._threshold)
-        elif trace.sampled is None:
-            trace.sampled = (trace.trace_id & 0x7FFF_FFFF_FFFF_FFFF) < self._threshold
-        if not trace.sampled or self.sink is None:
-            return next(call)
-        return self._recorded(call, next, trace)
+def sample_threshold(rate: float) -> int:
+    return int(rate * (1 << 63))
 
-    async def _recorded(self, call: Call, next: Handler, trace: TraceId) -> Any:
-        ctx = call.context
-        start_ns = time.time_ns()
-        t0 = time.perf_counter_ns()
-        error = None
-        try:
-            return await next(call)
-        except BaseException as e:
-            error = type(e).__name__
-            raise
-        finally:
-            tags = {"transport": ctx.transport, "protocol": ctx.protocol}
-            if ctx.client_id:
-                tags["clnt/finagle.label"] = ctx.client_id
-            if error:
-                tags["error"] = error
-            assert self.sink is not None
-            self.sink.record(Span(trace, call.method.name, call.service.name, start_ns // 1000, (time.perf_counter_ns() - t0) // 1000, ctx.peer, tags))
 
-    def __repr__(self) -> str:
-        return f"TracingFilter(sample_rate={self.sample_rate})"
+def server_span(call: Call, trace: TraceId, duration_s: float, error: BaseException | None) -> Span:
+    """The span of a served call that has just ended after `duration_s`."""
+    ctx = call.context
+    tags = {"transport": ctx.transport, "protocol": ctx.protocol}
+    if ctx.client_id:
+        tags["clnt/finagle.label"] = ctx.client_id
+    if error is not None:
+        tags["error"] = type(error).__name__
+    duration_us = int(duration_s * 1e6)
+    return Span(trace, call.method.name, call.service.name, time.time_ns() // 1000 - duration_us, duration_us, ctx.peer, tags)
 
 
 async def _fail(error: BaseException) -> Any:

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from ..metrics import percentiles, registry
 from ..rest.codec import dumps
-from ..stats import StatsFilter
+from ..telemetry import TelemetryFilter
 from . import prometheus
 from .dashboard import PAGE
 
@@ -50,7 +50,7 @@ class AdminApp:
 
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.stats = next((f for f in host.filters if isinstance(f, StatsFilter)), None)
+        self.telemetry = next((f for f in host.filters if isinstance(f, TelemetryFilter)), None)
         self.series: dict[str, deque[list[float]]] = {}
         self._last: dict[str, tuple[int, int, list[int]]] = {}
         self._sampler: asyncio.Task[None] | None = None
@@ -112,7 +112,7 @@ class AdminApp:
                 "start_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)) if started else None,
                 "uptime": int((time.time() - started) * 1000) if started else 0,
                 "services": [s.name for s in self.host.services],
-                "telemetry": self.stats is not None,
+                "telemetry": self.telemetry is not None,
                 "tracing": next((e.status() for e in self.host.extensions if e.name == "tracing" and hasattr(e, "status")), None),
             }
         )
@@ -175,14 +175,14 @@ class AdminApp:
                 "announcers": self._announcers(),
                 "zk": self.host.settings.zk,
                 "uptime_s": round(time.time() - self.host.started_at, 1) if self.host.started_at else 0,
-                "telemetry": self.stats is not None,
+                "telemetry": self.telemetry is not None,
                 # [t, requests/s, errors/s, p50 ms, p99 ms] per "service/transport/method"
                 "series": {k: list(v) for k, v in self.series.items()},
             }
         )
 
     def sampler_start(self, interval_s: float = 1.0) -> None:
-        if self.stats is not None:
+        if self.telemetry is not None:
             self._sampler = asyncio.get_running_loop().create_task(self._sample_forever(interval_s))
 
     def sampler_stop(self) -> None:

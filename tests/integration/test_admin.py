@@ -198,4 +198,4 @@ def test_announcer_lists_what_each_announcer_describes() -> None:
     assert announcer["announced"] is True
     assert announcer["announcers"] == [{"extension": "announcer", "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}]
     assert dashboard["announcers"] == announcer["announcers"]
-    assert dashboard["telemetry"] is False  # a Host built without assemble() has no StatsFilter
+    assert dashboard["telemetry"] is False  # a Host built without assemble() has no TelemetryFilter

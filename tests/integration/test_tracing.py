@@ -223,10 +223,17 @@ def test_every_log_line_of_a_call_carries_its_trace_id(host: InProcessHost) -> N
     try:
         trace = TraceId(trace_id=0xFEEDFACE, span_id=1)
         httpx.post(host.url("probe", "/Probe/whoami"), headers=b3_headers(trace))
+        mine = [line for line in lines if "whoami called" in line]
+        assert mine and all(f"trace={0xFEEDFACE:016x}" in line for line in mine), lines
+        # A call that brings no trace gets a root (unsampled here, rate 0): the log line made
+        # before the handler looks at its context and the context agree on its id.
+        lines.clear()
+        seen = httpx.post(host.url("probe", "/Probe/whoami")).json()
     finally:
         logging.getLogger().removeHandler(keep)
+    assert (seen["parent"], seen["sampled"]) == ("", "False") and seen["span"] == seen["trace"]
     mine = [line for line in lines if "whoami called" in line]
-    assert mine and all(f"trace={0xFEEDFACE:016x}" in line for line in mine), lines
+    assert len(mine) == 1 and f"trace={seen['trace']}" in mine[0], lines
 
 
 # -- span export -----------------------------------------------------------------------------

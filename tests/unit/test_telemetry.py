@@ -1,0 +1,99 @@
+"""The telemetry filter on a real service's chain, without sockets: what it counts, how the
+per-transport totals add up, the trace every call gets, and that the filter works alike
+composed (`and_then`) and called directly."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from framework.context import Context, TraceId
+from framework.filters import compose
+from framework.metrics import Registry
+from framework.service import Call
+from framework.telemetry import TelemetryFilter
+from framework.tracing import Span
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from probe import create  # noqa: E402
+
+PROBE = create()
+
+
+class Spans:
+    def __init__(self) -> None:
+        self.spans: list[Span] = []
+
+    def record(self, span: Span) -> None:
+        self.spans.append(span)
+
+
+def call(method: str, args: list[Any], transport: str = "thrift", trace: TraceId | None = None) -> Call:
+    return Call(PROBE, PROBE.methods[method], args, Context(transport, "test", trace=trace))
+
+
+def run(chain: Any, *calls: Call) -> list[Any]:
+    async def go() -> list[Any]:
+        return await asyncio.gather(*(chain(c) for c in calls), return_exceptions=True)
+
+    return asyncio.run(go())
+
+
+def test_counts_per_method_and_totals_per_transport() -> None:
+    reg = Registry()
+    chain = PROBE.chain([TelemetryFilter(0, reg=reg)])
+    run(chain, *(call("slow", [0]) for _ in range(3)), call("fail", ["declared"]), call("fail", ["value"]), call("slow", [1], "http"))
+    v = reg.value
+    assert (v("srv/probe/thrift/slow/requests"), v("srv/probe/thrift/slow/success"), v("srv/probe/thrift/slow/failures")) == (3, 3, 0)
+    assert (v("srv/probe/thrift/fail/requests"), v("srv/probe/thrift/fail/success"), v("srv/probe/thrift/fail/failures")) == (2, 0, 2)
+    assert v("srv/probe/thrift/fail/failures/Oops") == 1 and v("srv/probe/thrift/fail/failures/InternalError") == 1
+    assert (v("srv/probe/thrift/requests"), v("srv/probe/thrift/success"), v("srv/probe/thrift/failures")) == (5, 3, 2)
+    assert (v("srv/probe/http/requests"), v("srv/probe/http/success")) == (1, 1)
+    flat = reg.flat()
+    assert flat["srv/probe/thrift/slow/request_latency_ms.count"] == 3 and flat["srv/probe/http/requests"] == 1
+
+
+def test_composed_and_called_directly_record_the_same() -> None:
+    composed, direct = Registry(), Registry()
+    handler = PROBE.chain([])
+    direct_filter = TelemetryFilter(0, reg=direct)
+    run(compose([TelemetryFilter(0, reg=composed)], handler), call("slow", [0]), call("fail", ["plain"]))
+    run(lambda c: direct_filter(c, handler), call("slow", [0]), call("fail", ["plain"]))
+    assert composed.flat().keys() == direct.flat().keys()
+    assert {k: v for k, v in composed.flat().items() if "latency" not in k} == {k: v for k, v in direct.flat().items() if "latency" not in k}
+
+
+def test_every_call_gets_a_trace_and_only_sampled_ones_a_span() -> None:
+    spans = Spans()
+    never, always = TelemetryFilter(0, spans, reg=Registry()), TelemetryFilter(1, spans, reg=Registry())  # type: ignore[arg-type]
+    root = call("slow", [0])
+    run(PROBE.chain([never]), root)
+    trace = root.context.trace
+    assert trace is not None and trace.trace_id == trace.span_id and trace.parent_id is None and trace.sampled is False
+    assert root.context.trace is trace  # made once, then the same
+    assert spans.spans == []
+    undecided, declined = call("slow", [0], trace=TraceId(5, 6, 7)), call("fail", ["plain"], trace=TraceId(8, 9, sampled=False))
+    run(PROBE.chain([always]), call("fail", ["plain"]), undecided, declined)
+    assert undecided.context.trace is not None and undecided.context.trace.sampled is True  # decided here
+    assert sorted((s.name, s.trace.trace_id == s.trace.span_id, s.tags.get("error")) for s in spans.spans) == [
+        ("fail", True, "Plain"),  # a root begun and sampled here, failing
+        ("slow", False, None),  # the caller's trace, sampled here
+    ]
+    assert all(s.duration_us >= 0 and s.timestamp_us > 1_600_000_000_000_000 for s in spans.spans)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.25, 1.0])
+def test_sampling_follows_the_rate_and_the_trace_id(rate: float) -> None:
+    f = TelemetryFilter(rate, reg=Registry())
+    calls = [call("slow", [0]) for _ in range(4000)]
+    run(PROBE.chain([f]), *calls)
+    share = sum(bool(c.context.trace and c.context.trace.sampled) for c in calls) / len(calls)
+    assert abs(share - rate) < 0.05
+    # The same undecided trace id gets the same decision from every filter with the rate.
+    again = [call("slow", [0], trace=TraceId(c.context.trace.trace_id, 1)) for c in calls[:200]]  # type: ignore[union-attr]
+    run(PROBE.chain([TelemetryFilter(rate, reg=Registry())]), *again)
+    assert [a.context.trace.sampled for a in again] == [c.context.trace.sampled for c in calls[:200]]  # type: ignore[union-attr]
