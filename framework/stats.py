@@ -28,7 +28,7 @@ __all__ = ["MethodStats"]
 class MethodStats:
     """The metrics of one (service, transport, method)."""
 
-    __slots__ = ("scope", "failures", "latency", "by_error", "_registry")
+    __slots__ = ("scope", "failures", "latency", "pending", "by_error", "_registry")
 
     def __init__(self, reg: Registry, service: str, transport: str, method: str) -> None:
         self._registry = reg
@@ -37,6 +37,7 @@ class MethodStats:
         latency: Histogram = reg.histogram(*base, method, "request_latency_ms")
         failures: Counter = reg.counter(*base, method, "failures")
         self.latency = latency
+        self.pending = latency.pending  # for `Histogram.add` without its frame, on the hot path
         self.failures = failures
         self.by_error: dict[type, Counter] = {}
         reg.derived(lambda: latency.count, *base, method, "requests")

@@ -6,9 +6,11 @@ pair of clock reads instead of two of each. It is the outermost host filter, so 
 further in (an expired deadline, an allow-list) are counted and traced too.
 
 Every call gets a trace: the caller's, or a new root. Sampling the caller left undecided is
-decided here, Finagle's way (`tracing.sampled_by_rate`); a sampled call's span goes to the
-span exporter. An unsampled root (nearly every call that arrives without a trace) stays a bare
-id until something reads ``context.trace``.
+decided here, Finagle's way, from the trace id (`tracing.sampled_by_rate`), so every service
+on the trace decides alike. A new root is sampled with the same probability, by counting down
+a geometric draw (`tracing.roots_to_skip`) instead of drawing per call; its decision travels
+with it. A sampled call's span goes to the span exporter. An unsampled root (nearly every call
+that arrives without a trace) gets its id only if something reads ``context.trace``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .context import TraceId
 from .filters import Handler
 from .metrics import FOLD_AT, Registry, registry
 from .stats import MethodStats
-from .tracing import SpanExporter, sample_threshold, sampled_by_rate, server_span
+from .tracing import SpanExporter, roots_to_skip, sample_threshold, sampled_by_rate, server_span
 
 if TYPE_CHECKING:
     from .idl import Method
@@ -38,9 +40,8 @@ class TelemetryFilter:
         self.sink = sink
         self.registry = reg or registry
         self._stats: dict[tuple[Method, str], MethodStats] = {}
-        self._threshold = sample_threshold(sample_rate)
-        # Ids need to be unique, not secret: the Mersenne Twister is ~10x cheaper than urandom.
-        self._bits = random.getrandbits
+        self._threshold = sample_threshold(sample_rate)  # for traces that came undecided
+        self._bits = random.getrandbits  # ids need to be unique, not secret
 
     def stats_for(self, call: Call) -> MethodStats:
         key = (call.method, call.context.transport)
@@ -55,20 +56,24 @@ class TelemetryFilter:
     def and_then(self, next: Handler) -> Handler:
         """The filter bound to the rest of the chain (what `compose` uses). Its state lives in
         closure variables: on the hot path of every call they are the cheapest to read."""
-        stats, stats_for, bits, threshold, sink = self._stats, self.stats_for, self._bits, self._threshold, self.sink
+        stats, stats_for, bits, threshold, sink, rate = self._stats, self.stats_for, self._bits, self._threshold, self.sink, self.sample_rate
+        skip = roots_to_skip(rate)
 
         async def observed(call: Call) -> Any:
-            # Per call: a dict lookup, a random id, two clock reads, one histogram append.
+            # Per call: a dict lookup, a countdown, two clock reads, one histogram append.
+            nonlocal skip
             ctx = call.context
             st = stats.get((call.method, ctx.transport)) or stats_for(call)
             trace = ctx._trace  # the slot behind `ctx.trace`, read without making a lazy root
-            if trace is None:
-                tid = bits(63) or 1  # 63 bits: the id is its own sampling key
-                sampled = tid < threshold
+            if trace is None:  # a new root: sampled once `skip` others have gone unsampled
+                sampled = not skip
                 if sampled:
+                    skip = roots_to_skip(rate)
+                    tid = bits(63) or 1
                     trace = ctx.trace = TraceId(tid, tid, None, True)
                 else:
-                    ctx.root_id = tid
+                    skip -= 1
+                    ctx.unsampled_root = True
             elif trace.sampled is None:
                 sampled = trace.sampled = sampled_by_rate(trace.trace_id, threshold)
             else:
@@ -84,7 +89,7 @@ class TelemetryFilter:
                     sink.record(server_span(call, trace, elapsed, e))
                 raise
             elapsed = perf_counter() - start
-            latencies = st.latency.pending  # `Histogram.add`, without its frame
+            latencies = st.pending  # `Histogram.add`, without its frame
             latencies.append(elapsed * 1000.0)
             if len(latencies) >= FOLD_AT:
                 st.latency.fold()

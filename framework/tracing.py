@@ -24,8 +24,11 @@ import asyncio
 import base64
 import json
 import logging
+import math
+import random
 import socket
 import struct
+import sys
 import time
 import urllib.request
 from collections import deque
@@ -59,6 +62,7 @@ __all__ = [
     "server_span",
     "sampled_by_rate",
     "sample_threshold",
+    "roots_to_skip",
     "DeadlineFilter",
     "TraceLogFilter",
     "SpanExporter",
@@ -329,6 +333,17 @@ def sampled_by_rate(trace_id: int, threshold: int) -> bool:
 
 def sample_threshold(rate: float) -> int:
     return int(rate * (1 << 63))
+
+
+def roots_to_skip(rate: float) -> int:
+    """How many new root traces go unsampled before the next sampled one, when each is
+    sampled independently with probability `rate`: a geometric draw. A server that begins
+    roots counts down instead of drawing a random number for every call."""
+    if rate <= 0.0:
+        return sys.maxsize
+    if rate >= 1.0:
+        return 0
+    return int(math.log(1.0 - random.random()) / math.log(1.0 - rate))
 
 
 def server_span(call: Call, trace: TraceId, duration_s: float, error: BaseException | None) -> Span:

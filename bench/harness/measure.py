@@ -8,6 +8,7 @@ since it does not depend on how much CPU the machine had to spare.
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 import time
@@ -87,18 +88,18 @@ class Runner:
         self.expected = work / f"{name}.expected"
         self.expected.write_bytes(expected)
 
-    def load(self, seconds: int) -> loadgen.Load:
+    def load(self, seconds: int, cpus: set[int] | None = None) -> loadgen.Load:
         host, port = self.server.address
         o = self.opts
         if self.kind == "http":
-            return loadgen.wrk(host, port, payload.REST_PATH, self.request, self.expected, o.connections, o.wrk_threads, seconds, self.tls is not None)
-        return loadgen.thrift_load(self.exe, host, port, self.request, self.expected, o.connections, seconds, self.tls)
+            return loadgen.wrk(host, port, payload.REST_PATH, self.request, self.expected, o.connections, o.wrk_threads, seconds, self.tls is not None, cpus)
+        return loadgen.thrift_load(self.exe, host, port, self.request, self.expected, o.connections, seconds, self.tls, cpus)
 
-    def measure(self) -> Sample:
+    def measure(self, cpus: set[int] | None = None) -> Sample:
         if not self.server.alive():
             raise RuntimeError(f"{self.server.spec.label} has exited; see {self.server.log_path}")
         user0, sys0 = self.server.cpu_seconds()
-        load = self.load(self.opts.seconds)
+        load = self.load(self.opts.seconds, cpus)
         time.sleep(SETTLE_S)
         user1, sys1 = self.server.cpu_seconds()
         return Sample(load, user1 - user0, sys1 - sys0)
@@ -119,6 +120,8 @@ class Runner:
 
 def run_suite(suite: Suite, opts: Options, out: Path, say: Callable[[str], None]) -> dict[str, list[Sample]]:
     """Samples per server name, `opts.rounds` of them each."""
+    if suite.paired:
+        return run_paired(suite, opts, out, say)
     work = out / suite.name
     work.mkdir(parents=True, exist_ok=True)
     servers = [Server(spec, work / f"{spec.name}.log") for spec in suite.servers]
@@ -149,3 +152,68 @@ def run_suite(suite: Suite, opts: Options, out: Path, say: Callable[[str], None]
     finally:
         for s in servers:
             s.stop()
+
+
+def _at_once(jobs: list[Callable[[], Sample]]) -> list[Sample]:
+    """Run `jobs` in threads at the same moment; their samples, in order (or the first error)."""
+    results: list[Sample | BaseException | None] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = jobs[i]()
+        except BaseException as e:  # noqa: BLE001 - re-raised below, in the caller's thread
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return results  # type: ignore[return-value]
+
+
+def run_paired(suite: Suite, opts: Options, out: Path, say: Callable[[str], None]) -> dict[str, list[Sample]]:
+    """Variants of one server side by side. Each round starts a fresh set, all pinned to one
+    core (so the scheduler gives each the same CPU time), loads them all at once from the
+    other cores, and stops them.
+
+    Rounds in turn cannot see a difference of a few percent on a shared machine: the same
+    server swings by ±30% from one window to the next. Servers measured at the same moment see
+    the same machine, and a fresh set per round averages out what differs between two
+    processes of one program (hash seed, memory layout: a few percent either way).
+
+    Sharing a core, each server answers requests in bigger batches than alone, so its CPU per
+    request is lower than in the other suites, and a fixed cost per call weighs more."""
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpus, load_cpus = {cpus[0]}, set(cpus[1:]) or {cpus[0]}
+    work = out / suite.name
+    work.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, list[Sample]] = {spec.name: [] for spec in suite.servers}
+    say(f"{suite.name}: servers side by side on CPU {cpus[0]}, load from CPU {','.join(map(str, sorted(load_cpus)))}; a fresh set each round")
+    for r in range(opts.rounds):
+        servers = [Server(spec, work / f"{spec.name}.log") for spec in suite.servers]
+        try:
+            runners = []
+            for s in servers:
+                s.start(cpus=server_cpus)
+                runners.append(Runner(s, suite, work, opts))
+            if opts.warmup > 0:
+                _at_once([lambda runner=runner: Sample(runner.load(opts.warmup, load_cpus), 0.0, 0.0) for runner in runners])
+            for runner, sample in zip(runners, _at_once([lambda runner=runner: runner.measure(load_cpus) for runner in runners])):
+                samples[runner.server.spec.name].append(sample)
+                say(
+                    f"{suite.name} round {r + 1}/{opts.rounds}: {runner.server.spec.label:<20} {sample.rps:>8,.0f} req/s "
+                    f"{sample.cpu_us_per_req:>7.1f} µs CPU/req  server {sample.server_cpu_pct:3.0f}% client {sample.client_cpu_pct:3.0f}%"
+                    + (f"  {sample.load.errors} ERRORS" if sample.load.errors else "")
+                )
+            if opts.py_spy is not None and r == opts.rounds - 1:
+                for runner in runners:
+                    folded = runner.profile(opts.py_spy, work)
+                    say(profile.summary_text(f"{suite.name}: {runner.server.spec.label}", folded))
+        finally:
+            for s in servers:
+                s.stop()
+    return samples

@@ -14,7 +14,7 @@ import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from .tlscerts import Pki
 
@@ -79,6 +79,13 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A preexec_fn that keeps a child (and what it forks) on `cpus`; None: no pinning."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @dataclass
 class Server:
     spec: ServerSpec
@@ -97,8 +104,10 @@ class Server:
     def address(self) -> tuple[str, int]:
         return self.endpoints[self.spec.endpoint]
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the process and wait for a line ``ready NAME KIND=HOST:PORT ...`` on stdout."""
+    def start(self, timeout: float = 60.0, cpus: set[int] | None = None) -> None:
+        """Start the process (on `cpus`, if given) and wait for a line ``ready NAME
+        KIND=HOST:PORT ...`` on stdout."""
+        pin = pinned(cpus)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
@@ -108,7 +117,7 @@ class Server:
             stderr=self._log,
             text=True,
             start_new_session=True,  # its own process group: stop() signals the whole tree
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent if pin is None else lambda: (_die_with_parent(), pin()),
         )
         assert self.proc.stdout is not None
         timer = threading.Timer(timeout, self.proc.kill)

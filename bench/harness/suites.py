@@ -40,6 +40,9 @@ class Suite:
     kind: str  # "http" or "thrift": which load generator, which request
     servers: tuple[ServerSpec, ...]
     targets: tuple[Target, ...]
+    # Two variants of one server, measured side by side (`measure.run_paired`) rather than in
+    # turn: for ratios of a few percent, which sequential rounds on a shared machine cannot see.
+    paired: bool = False
 
 
 @cache
@@ -104,6 +107,7 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
                 ServerSpec("aviary-bare", f"Aviary {kind}, metrics+tracing off", bare, kind),
             ),
             (Target(f"Aviary {kind} req/s, metrics+tracing on ÷ off", "rps", "aviary", "aviary-bare", ">=", 0.95),),
+            paired=True,
         )
         for kind in ("http", "thrift")
     )

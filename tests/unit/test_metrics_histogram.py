@@ -32,6 +32,13 @@ def test_folded_buckets_match_one_bisect_per_value() -> None:
     assert abs(h.sum - sum(values)) <= 1e-9 * abs(sum(values))
 
 
+def test_a_batch_entirely_past_the_last_bound() -> None:
+    h = Histogram("t")
+    for _ in range(FOLD_AT + 1):
+        h.add(_BOUNDS[-1] * 2)
+    assert h.counts[-1] == FOLD_AT + 1 and h.count == FOLD_AT + 1
+
+
 def test_count_includes_values_not_yet_folded() -> None:
     h = Histogram("t")
     h.add(1.0)
