@@ -49,25 +49,6 @@ class Counter:
         return f"Counter({self.name}={self.value})"
 
 
-class Derived:
-    """A counter worked out from other metrics when it is read (``success`` is calls done
-    minus failures; a per-transport total is the sum of its methods'), so the hot path has
-    nothing more to bump. Exported exactly like a `Counter`."""
-
-    __slots__ = ("name", "fn")
-
-    def __init__(self, name: str, fn: Callable[[], float]) -> None:
-        self.name = name
-        self.fn = fn
-
-    @property
-    def value(self) -> float:
-        return self.fn()
-
-    def __repr__(self) -> str:
-        return f"Derived({self.name}={self.value})"
-
-
 class Gauge:
     """A value read when exported (connections open, queue depth)."""
 
@@ -83,6 +64,28 @@ class Gauge:
             return self.fn()
         except Exception:  # a gauge must never break an export
             return 0.0
+
+
+class Derived(Gauge):
+    """A counter worked out from other metrics when it is read (``success`` is calls done
+    minus failures; a per-transport total is the sum of its methods'), so the hot path has
+    nothing more to bump. Read like a `Gauge`, exported as a counter."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Derived({self.name}={self.value})"
+
+
+def _folded(slot: str) -> Any:
+    """A read-only `Histogram` attribute that folds pending values before reading `slot`."""
+
+    def read(h: Histogram) -> Any:
+        if h.pending:
+            h.fold()
+        return getattr(h, slot)
+
+    return property(read)
 
 
 class Histogram:
@@ -151,35 +154,12 @@ class Histogram:
         for i, k in buckets.items():
             self._counts[i] += k
 
-    @property
-    def count(self) -> int:
-        if self.pending:
-            self.fold()
-        return self._count
-
-    @property
-    def sum(self) -> float:
-        if self.pending:
-            self.fold()
-        return self._sum
-
-    @property
-    def min(self) -> float:
-        if self.pending:
-            self.fold()
-        return self._min
-
-    @property
-    def max(self) -> float:
-        if self.pending:
-            self.fold()
-        return self._max
-
-    @property
-    def counts(self) -> list[int]:
-        if self.pending:
-            self.fold()
-        return self._counts
+    # What readers see: the folded figures, with whatever is pending folded in first.
+    count: int = _folded("_count")  # type: ignore[assignment]
+    sum: float = _folded("_sum")  # type: ignore[assignment]
+    min: float = _folded("_min")  # type: ignore[assignment]
+    max: float = _folded("_max")  # type: ignore[assignment]
+    counts: list[int] = _folded("_counts")  # type: ignore[assignment]
 
     def quantile(self, q: float) -> float:
         return percentiles(self.counts, self.count, (q,), self.max)[0]
