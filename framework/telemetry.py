@@ -15,7 +15,6 @@ that arrives without a trace) gets its id only if something reads ``context.trac
 
 from __future__ import annotations
 
-import random
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Awaitable
 
@@ -41,7 +40,6 @@ class TelemetryFilter:
         self.registry = reg or registry
         self._stats: dict[tuple[Method, str], MethodStats] = {}
         self._threshold = sample_threshold(sample_rate)  # for traces that came undecided
-        self._bits = random.getrandbits  # ids need to be unique, not secret
 
     def stats_for(self, call: Call) -> MethodStats:
         key = (call.method, call.context.transport)
@@ -56,7 +54,7 @@ class TelemetryFilter:
     def and_then(self, next: Handler) -> Handler:
         """The filter bound to the rest of the chain (what `compose` uses). Its state lives in
         closure variables: on the hot path of every call they are the cheapest to read."""
-        stats, stats_for, bits, threshold, sink, rate = self._stats, self.stats_for, self._bits, self._threshold, self.sink, self.sample_rate
+        stats, stats_for, threshold, sink, rate = self._stats, self.stats_for, self._threshold, self.sink, self.sample_rate
         skip = roots_to_skip(rate)
 
         async def observed(call: Call) -> Any:
@@ -69,8 +67,8 @@ class TelemetryFilter:
                 sampled = not skip
                 if sampled:
                     skip = roots_to_skip(rate)
-                    tid = bits(63) or 1
-                    trace = ctx.trace = TraceId(tid, tid, None, True)
+                    trace = ctx.trace = TraceId.new_root()
+                    trace.sampled = True
                 else:
                     skip -= 1
                     ctx.unsampled_root = True
