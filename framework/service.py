@@ -17,7 +17,7 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from thriftpy2.thrift import TException
 
@@ -26,7 +26,7 @@ from .errors import ApplicationError, DefinitionError, InternalError
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
 
-__all__ = ["Service", "Call", "run_eagerly", "Resume"]
+__all__ = ["Service", "Call", "Observer", "run_eagerly", "served", "Resume"]
 
 log = logging.getLogger("aviary.service")
 
@@ -34,15 +34,23 @@ Hook = Callable[[], Any]
 
 
 class Call:
-    """One invocation: the method, its arguments in IDL order, and the transport's context."""
+    """One invocation: the method, its arguments in IDL order, and the transport's context.
 
-    __slots__ = ("service", "method", "args", "context")
+    `observer`, when a filter sets it, is told ``observer.ended(call, error)`` once the call
+    has finished, by whatever drove the chain (`run_eagerly`, `served`): a filter that only
+    needs a call's outcome (the telemetry filter) then needs no coroutine frame of its own,
+    as a Finagle filter uses ``respond`` on the future. `started` is that filter's clock
+    reading (`time.perf_counter`) when it took the call."""
+
+    __slots__ = ("service", "method", "args", "context", "observer", "started")
 
     def __init__(self, service: Service, method: Method, args: list[Any], context: Context) -> None:
         self.service = service
         self.method = method
         self.args = args
         self.context = context
+        self.observer: Observer | None = None
+        self.started = 0.0
 
     @property
     def name(self) -> str:
@@ -230,6 +238,12 @@ class _Invoker:
         return f"handler({self.service.name})"
 
 
+class Observer(Protocol):
+    """What a call's `observer` is: told once how the call ended (`error` None on success)."""
+
+    def ended(self, call: Call, error: BaseException | None) -> None: ...
+
+
 def run_eagerly(
     chain: Handler, call: Call, done: Callable[[Any, BaseException | None], None]
 ) -> asyncio.Task[None] | None:
@@ -238,35 +252,57 @@ def run_eagerly(
     Most calls to an ``async def`` handler finish without waiting for anything; running them
     eagerly saves creating a Task per call. Only a call that really waits is moved into a Task,
     which is returned so the caller can track or cancel it. The call is visible through
-    `framework.context.current()` for its whole life.
+    `framework.context.current()` for its whole life; its observer hears the outcome first.
     """
     token = _current.set(call)
     try:
-        coro = chain(call)
         try:
+            coro = chain(call)  # a plain-function filter may refuse the call right here
             first = coro.send(None)
         except StopIteration as stop:
+            if (observer := call.observer) is not None:
+                observer.ended(call, None)
             done(stop.value, None)
             return None
         except BaseException as e:  # noqa: BLE001 - every failure is the call's result
+            if (observer := call.observer) is not None:
+                observer.ended(call, e)
             done(None, e)
             return None
-        return asyncio.get_running_loop().create_task(_finish(coro, first, done))
+        return asyncio.get_running_loop().create_task(_finish(call, coro, first, done))
     finally:
         _current.reset(token)
 
 
-async def _finish(coro: Any, first: Any, done: Callable[[Any, BaseException | None], None]) -> None:
+async def _finish(call: Call, coro: Any, first: Any, done: Callable[[Any, BaseException | None], None]) -> None:
     try:
         result = await Resume(coro, first)
     except BaseException as e:  # noqa: BLE001
         if isinstance(e, asyncio.CancelledError):
             coro.close()
+        if (observer := call.observer) is not None:
+            observer.ended(call, e)
         done(None, e)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         return
+    if (observer := call.observer) is not None:
+        observer.ended(call, None)
     done(result, None)
+
+
+async def served(chain: Handler, call: Call) -> Any:
+    """Await `chain(call)` as a transport that awaits it does (REST): the call's observer hears
+    the outcome. (`run_eagerly` is the same for transports that run calls eagerly.)"""
+    try:
+        result = await chain(call)
+    except BaseException as e:
+        if (observer := call.observer) is not None:
+            observer.ended(call, e)
+        raise
+    if (observer := call.observer) is not None:
+        observer.ended(call, None)
+    return result
 
 
 class Resume:

@@ -11,7 +11,8 @@ For every service, transport and method (Finagle's per-endpoint naming)::
 and the same counters summed per transport (``srv/<service>/<transport>/requests`` …).
 A declared IDL exception is a failure under its own name, as is `DeadlineExceeded`.
 
-`framework.telemetry.TelemetryFilter` records them for every call. As in Finagle's
+`framework.telemetry.TelemetryFilter` makes a call's `MethodStats` its observer, told when the
+call ends (`ended`), so every call is recorded. As in Finagle's
 StatsFilter, a request is counted when it completes. That makes the latency
 histogram's count the request count, so a call that succeeds costs one histogram `add` and
 nothing else: ``requests``, ``success`` and the per-transport totals are `Derived` counters,
@@ -20,7 +21,13 @@ worked out from the histogram and the failure counters when someone reads them.
 
 from __future__ import annotations
 
-from .metrics import Counter, Histogram, Registry
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from .metrics import FOLD_AT, Counter, Histogram, Registry
+
+if TYPE_CHECKING:
+    from .service import Call
 
 __all__ = ["MethodStats"]
 
@@ -45,6 +52,16 @@ class MethodStats:
         prefix = "/".join(base) + "/"
         for what in ("requests", "success", "failures"):
             reg.derived(lambda suffix="/" + what: reg.sum_of(prefix, suffix), *base, what)
+
+    def ended(self, call: Call, error: BaseException | None) -> None:
+        """Record a call that has ended (as its `observer`): its latency since `call.started`,
+        and its failure if it failed."""
+        pending = self.pending  # `Histogram.add`, without its frame
+        pending.append((perf_counter() - call.started) * 1000.0)
+        if len(pending) >= FOLD_AT:
+            self.latency.fold()
+        if error is not None:
+            self.failed(error)
 
     def failed(self, error: BaseException) -> None:
         self.failures.value += 1

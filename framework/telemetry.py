@@ -1,9 +1,14 @@
 """The host filter that watches every call: per-method metrics and the call's trace.
 
 Metrics (`framework.stats`) and tracing (`framework.tracing`) look at the same two moments of
-a call, its start and its end, so one filter does both: per call, one coroutine frame and one
-pair of clock reads instead of two of each. It is the outermost host filter, so calls refused
-further in (an expired deadline, an allow-list) are counted and traced too.
+a call, its start and its end, so one filter does both. It is the outermost host filter, so
+calls refused further in (an expired deadline, an allow-list) are counted and traced too.
+
+It is a plain function, not a coroutine: at the start it takes the clock reading and makes the
+call's `MethodStats` its `observer`, which the transport's driver (`service.run_eagerly`,
+`service.served`) tells when the call has ended, as a Finagle filter uses ``respond`` instead
+of waiting. That keeps the filter at a few hundred nanoseconds per call: no frame, one lookup,
+two clock readings, one histogram append.
 
 Every call gets a trace: the caller's, or a new root. Sampling the caller left undecided is
 decided here, Finagle's way, from the trace id (`tracing.sampled_by_rate`), so every service
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Awaitable
 
 from .context import TraceId
 from .filters import Handler
-from .metrics import FOLD_AT, Registry, registry
+from .metrics import Registry, registry
 from .stats import MethodStats
 from .tracing import SpanExporter, roots_to_skip, sample_threshold, sampled_by_rate, server_span
 
@@ -32,20 +37,24 @@ __all__ = ["TelemetryFilter"]
 
 
 class TelemetryFilter:
-    """Metrics and tracing for every call (`telemetry = true`, the default)."""
+    """Metrics and tracing for every call (`telemetry = true`, the default). A host filter: it
+    relies on the transports' drivers to tell it when a call ends."""
 
     def __init__(self, sample_rate: float = 0.001, sink: SpanExporter | None = None, reg: Registry | None = None) -> None:
         self.sample_rate = sample_rate
         self.sink = sink
         self.registry = reg or registry
-        self._stats: dict[tuple[Method, str], MethodStats] = {}
+        # transport -> method -> stats: two plain dict subscripts cost less than building a
+        # tuple key, and less than `get` or a defaultdict
+        self._stats: dict[str, dict[Method, MethodStats]] = {}
         self._threshold = sample_threshold(sample_rate)  # for traces that came undecided
 
     def stats_for(self, call: Call) -> MethodStats:
-        key = (call.method, call.context.transport)
-        st = self._stats.get(key)
+        transport = call.context.transport
+        by_method = self._stats.setdefault(transport, {})
+        st = by_method.get(call.method)
         if st is None:
-            st = self._stats[key] = MethodStats(self.registry, call.service.name, call.context.transport, call.method.name)
+            st = by_method[call.method] = MethodStats(self.registry, call.service.name, transport, call.method.name)
         return st
 
     def __call__(self, call: Call, next: Handler) -> Awaitable[Any]:
@@ -57,45 +66,47 @@ class TelemetryFilter:
         stats, stats_for, threshold, sink, rate = self._stats, self.stats_for, self._threshold, self.sink, self.sample_rate
         skip = roots_to_skip(rate)
 
-        async def observed(call: Call) -> Any:
-            # Per call: a dict lookup, a countdown, two clock reads, one histogram append.
+        def observed(call: Call) -> Awaitable[Any]:
             nonlocal skip
             ctx = call.context
-            st = stats.get((call.method, ctx.transport)) or stats_for(call)
+            try:
+                st = stats[ctx.transport][call.method]
+            except KeyError:  # the method's first call on this transport
+                st = stats_for(call)
             trace = ctx._trace  # the slot behind `ctx.trace`, read without making a lazy root
             if trace is None:  # a new root: sampled once `skip` others have gone unsampled
-                sampled = not skip
-                if sampled:
-                    skip = roots_to_skip(rate)
-                    trace = ctx.trace = TraceId.new_root()
-                    trace.sampled = True
-                else:
+                if skip:  # nearly every call that comes without a trace
                     skip -= 1
                     ctx.unsampled_root = True
+                    call.observer = st
+                    call.started = perf_counter()
+                    return next(call)
+                skip = roots_to_skip(rate)
+                trace = ctx.trace = TraceId.new_root()
+                trace.sampled = True
             elif trace.sampled is None:
-                sampled = trace.sampled = sampled_by_rate(trace.trace_id, threshold)
-            else:
-                sampled = trace.sampled
-            start = perf_counter()
-            try:
-                result = await next(call)
-            except BaseException as e:
-                elapsed = perf_counter() - start
-                st.latency.add(elapsed * 1000.0)
-                st.failed(e)
-                if sampled and sink is not None:
-                    sink.record(server_span(call, trace, elapsed, e))
-                raise
-            elapsed = perf_counter() - start
-            latencies = st.pending  # `Histogram.add`, without its frame
-            latencies.append(elapsed * 1000.0)
-            if len(latencies) >= FOLD_AT:
-                st.latency.fold()
-            if sampled and sink is not None:
-                sink.record(server_span(call, trace, elapsed, None))
-            return result
+                trace.sampled = sampled_by_rate(trace.trace_id, threshold)
+            call.observer = _Spanned(st, trace, sink) if trace.sampled and sink is not None else st
+            call.started = perf_counter()
+            return next(call)
 
         return observed
 
     def __repr__(self) -> str:
         return f"TelemetryFilter(sample_rate={self.sample_rate})"
+
+
+class _Spanned:
+    """The observer of a sampled call: its metrics, then its span for the exporter."""
+
+    __slots__ = ("stats", "trace", "sink")
+
+    def __init__(self, stats: MethodStats, trace: TraceId, sink: SpanExporter) -> None:
+        self.stats = stats
+        self.trace = trace
+        self.sink = sink
+
+    def ended(self, call: Call, error: BaseException | None) -> None:
+        elapsed = perf_counter() - call.started
+        self.stats.ended(call, error)
+        self.sink.record(server_span(call, self.trace, elapsed, error))

@@ -33,7 +33,7 @@ from ..errors import ApplicationError, DefinitionError, InternalError, InvalidAr
 from ..filters import Handler
 from ..idl import Method, T
 from ..metrics import registry
-from ..service import Call, Resume, Service
+from ..service import Call, Resume, Service, served
 from ..tls import scope_identity
 from ..tracing import read_http_headers
 from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
@@ -214,7 +214,7 @@ class RestApp:
         call = Call(self.service, method, args, ctx)
         token = _current.set(call)
         try:
-            result = await self.chain(call)
+            result = await served(self.chain, call)
         except ApplicationError as e:
             await self._app_error(send, e, method)
             return

@@ -1,6 +1,7 @@
 """The telemetry filter on a real service's chain, without sockets: what it counts, how the
-per-transport totals add up, the trace every call gets, and that the filter works alike
-composed (`and_then`) and called directly."""
+per-transport totals add up, the trace every call gets, that the filter works alike composed
+(`and_then`) and called directly, and that both drivers (`served`, `run_eagerly`) report the end
+of every call to it, including calls that wait and calls refused before the handler."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from framework.context import Context, TraceId
 from framework.filters import compose
 from framework.metrics import Registry
-from framework.service import Call
+from framework.errors import PermissionDenied
+from framework.service import Call, run_eagerly, served
 from framework.telemetry import TelemetryFilter
 from framework.tracing import Span
 
@@ -38,10 +40,31 @@ def call(method: str, args: list[Any], transport: str = "thrift", trace: TraceId
 
 
 def run(chain: Any, *calls: Call) -> list[Any]:
+    """Serve `calls` on `chain` at once, as the REST transport does (`served`)."""
+
     async def go() -> list[Any]:
-        return await asyncio.gather(*(chain(c) for c in calls), return_exceptions=True)
+        return await asyncio.gather(*(served(chain, c) for c in calls), return_exceptions=True)
 
     return asyncio.run(go())
+
+
+def run_eager(chain: Any, *calls: Call) -> list[Any]:
+    """Serve `calls` as the Thrift transports do (`run_eagerly`), waiting for those that wait."""
+    outcomes: list[Any] = [None] * len(calls)
+
+    async def go() -> None:
+        tasks = []
+        for i, c in enumerate(calls):
+            def done(result: Any, error: BaseException | None, i: int = i) -> None:
+                outcomes[i] = error if error is not None else result
+
+            task = run_eagerly(chain, c, done)
+            if task is not None:
+                tasks.append(task)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(go())
+    return outcomes
 
 
 def test_counts_per_method_and_totals_per_transport() -> None:
@@ -66,6 +89,34 @@ def test_composed_and_called_directly_record_the_same() -> None:
     run(lambda c: direct_filter(c, handler), call("slow", [0]), call("fail", ["plain"]))
     assert composed.flat().keys() == direct.flat().keys()
     assert {k: v for k, v in composed.flat().items() if "latency" not in k} == {k: v for k, v in direct.flat().items() if "latency" not in k}
+
+
+def refuse_fail_calls(call: Call, next: Any) -> Any:
+    """A plain-function filter (no frame) that refuses ``fail`` calls before the handler."""
+    if call.method.name == "fail":
+        raise PermissionDenied("not you")
+    return next(call)
+
+
+@pytest.mark.parametrize("drive", [run, run_eager], ids=["served", "run_eagerly"])
+def test_both_drivers_report_every_end(drive: Any) -> None:
+    reg = Registry()
+    chain = PROBE.chain([TelemetryFilter(0, reg=reg), refuse_fail_calls])
+    waits, quick, refused = call("slow", [5]), call("slow", [0]), call("fail", ["plain"])
+    out = drive(chain, waits, quick, refused)
+    assert out[0] == 5 and out[1] == 0 and isinstance(out[2], PermissionDenied)
+    v = reg.value
+    assert (v("srv/probe/thrift/slow/requests"), v("srv/probe/thrift/slow/success")) == (2, 2)
+    assert (v("srv/probe/thrift/fail/requests"), v("srv/probe/thrift/fail/failures/PermissionDenied")) == (1, 1)
+    flat = reg.flat()
+    assert flat["srv/probe/thrift/slow/request_latency_ms.max"] >= 5.0  # timed to its end, not to its first wait
+    assert all(c.observer is not None for c in (waits, quick, refused))
+
+
+def test_a_chain_without_the_filter_has_no_observer() -> None:
+    quick = call("slow", [0])
+    assert run_eager(PROBE.chain([]), quick) == [0]
+    assert quick.observer is None
 
 
 def test_every_call_gets_a_trace_and_only_sampled_ones_a_span() -> None:
