@@ -6,7 +6,9 @@ Runs the echo's filter chain eagerly, as the Thrift server does, with the host f
 `telemetry = true` and of `telemetry = false`, and prints the CPU time each adds per call. The
 figure is the fastest of many short windows, so that other processes on a shared machine (which
 make the end-to-end `telemetry-*` suites of bench/run.py swing by ±50% a round) do not count.
-Dividing by the server's CPU per request from those suites gives the throughput ratio to expect.
+Dividing by the server's CPU per request from those suites gives the best ratio to expect: in
+a loaded server the same code costs about 2.5 times as much (clock readings and cold caches;
+bench/README.md, "What telemetry costs"), so the end-to-end suites are the figure that counts.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ async def main() -> None:
     print(f"added by metrics+tracing      {added:6.2f} µs/call")
     for server_us in (float(v) for v in args.server_us.split(",")):
         ratio = server_us / (server_us + added)
-        print(f"expected req/s on ÷ off       {ratio:6.3f}×  at {server_us:g} µs server CPU/request   target ≥ 0.95×  {'PASS' if ratio >= 0.95 else 'MISS'}")
+        print(f"best req/s on ÷ off           {ratio:6.3f}×  at {server_us:g} µs server CPU/request (end to end counts: bench/run.py --suite telemetry-*)")
 
 
 if __name__ == "__main__":
