@@ -239,7 +239,9 @@ class _Invoker:
 
 
 class Observer(Protocol):
-    """What a call's `observer` is: told once how the call ended (`error` None on success)."""
+    """What a call's `observer` is: told once how the call ended (`error` None on success),
+    before the transport replies. An observer that raises is logged; the caller still gets its
+    reply."""
 
     def ended(self, call: Call, error: BaseException | None) -> None: ...
 
@@ -260,18 +262,29 @@ def run_eagerly(
             coro = chain(call)  # a plain-function filter may refuse the call right here
             first = coro.send(None)
         except StopIteration as stop:
-            if (observer := call.observer) is not None:
-                observer.ended(call, None)
-            done(stop.value, None)
-            return None
+            result, error = stop.value, None
         except BaseException as e:  # noqa: BLE001 - every failure is the call's result
-            if (observer := call.observer) is not None:
-                observer.ended(call, e)
-            done(None, e)
-            return None
-        return asyncio.get_running_loop().create_task(_finish(call, coro, first, done))
+            result, error = None, e
+        else:
+            return asyncio.get_running_loop().create_task(_finish(call, coro, first, done))
+        if (observer := call.observer) is not None:  # `_observe`, inline: every call's path
+            try:
+                observer.ended(call, error)
+            except Exception:
+                log.exception("%r failed to record %r", observer, call)
+        done(result, error)
+        return None
     finally:
         _current.reset(token)
+
+
+def _observe(call: Call, error: BaseException | None) -> None:
+    """Tell the call's observer, if it has one, how the call ended."""
+    if (observer := call.observer) is not None:
+        try:
+            observer.ended(call, error)
+        except Exception:  # its bug must not cost the caller the reply
+            log.exception("%r failed to record %r", observer, call)
 
 
 async def _finish(call: Call, coro: Any, first: Any, done: Callable[[Any, BaseException | None], None]) -> None:
@@ -280,14 +293,12 @@ async def _finish(call: Call, coro: Any, first: Any, done: Callable[[Any, BaseEx
     except BaseException as e:  # noqa: BLE001
         if isinstance(e, asyncio.CancelledError):
             coro.close()
-        if (observer := call.observer) is not None:
-            observer.ended(call, e)
+        _observe(call, e)
         done(None, e)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         return
-    if (observer := call.observer) is not None:
-        observer.ended(call, None)
+    _observe(call, None)
     done(result, None)
 
 
@@ -297,11 +308,9 @@ async def served(chain: Handler, call: Call) -> Any:
     try:
         result = await chain(call)
     except BaseException as e:
-        if (observer := call.observer) is not None:
-            observer.ended(call, e)
+        _observe(call, e)
         raise
-    if (observer := call.observer) is not None:
-        observer.ended(call, None)
+    _observe(call, None)
     return result
 
 

@@ -113,6 +113,23 @@ def test_both_drivers_report_every_end(drive: Any) -> None:
     assert all(c.observer is not None for c in (waits, quick, refused))
 
 
+class BrokenObserver:
+    def ended(self, call: Call, error: BaseException | None) -> None:
+        raise RuntimeError("a bug in the observer")
+
+
+def observe_brokenly(call: Call, next: Any) -> Any:
+    call.observer = BrokenObserver()
+    return next(call)
+
+
+@pytest.mark.parametrize("drive", [run, run_eager], ids=["served", "run_eagerly"])
+def test_an_observer_that_raises_costs_the_caller_nothing(drive: Any, caplog: pytest.LogCaptureFixture) -> None:
+    out = drive(PROBE.chain([observe_brokenly]), call("slow", [5]), call("slow", [0]), call("fail", ["declared"]))
+    assert out[0] == 5 and out[1] == 0 and isinstance(out[2], PROBE.idl.module.Oops)
+    assert caplog.text.count("failed to record") == 3 and "a bug in the observer" in caplog.text
+
+
 def test_a_chain_without_the_filter_has_no_observer() -> None:
     quick = call("slow", [0])
     assert run_eager(PROBE.chain([]), quick) == [0]
