@@ -194,7 +194,10 @@ def run_paired(suite: Suite, opts: Options, out: Path, say: Callable[[str], None
     samples: dict[str, list[Sample]] = {spec.name: [] for spec in suite.servers}
     say(f"{suite.name}: servers side by side on CPU {cpus[0]}, load from CPU {','.join(map(str, sorted(load_cpus)))}; a fresh set each round")
     for r in range(opts.rounds):
-        servers = [Server(spec, work / f"{spec.name}.log") for spec in suite.servers]
+        # Started and loaded in a rotating order (A B, B A, ...), so that being first is no one's
+        # advantage.
+        order = [*suite.servers[r % len(suite.servers) :], *suite.servers[: r % len(suite.servers)]]
+        servers = [Server(spec, work / f"{spec.name}.log") for spec in order]
         try:
             runners = []
             for s in servers:
