@@ -140,6 +140,7 @@ def test_without_handshake_a_dispatch_works_straight_away(host: InProcessHost) -
 def test_a_thousand_concurrent_calls_on_one_session_reply_by_tag(host: InProcessHost) -> None:
     delays = list(range(1000))
     random.Random(5).shuffle(delays)
+    before = registry.value("srv/probe/thrift/slow/requests")
 
     async def go() -> list[int]:
         conn = MuxConnection(*host.addr("probe"), PROBE)
@@ -150,9 +151,12 @@ def test_a_thousand_concurrent_calls_on_one_session_reply_by_tag(host: InProcess
             await conn.close()
 
     assert run(go()) == delays
+    assert registry.value("srv/probe/thrift/slow/requests") - before == 1000  # each recorded before its reply
 
 
 def test_declared_exceptions_and_application_errors_travel_in_the_thrift_body(host: InProcessHost) -> None:
+    failures = [registry.value(f"srv/probe/thrift/fail/failures/{kind}") for kind in ("Oops", "InternalError")]
+
     async def go() -> tuple[Any, Any]:
         conn = MuxConnection(*host.addr("probe"), PROBE)
         await conn.connect()
@@ -168,6 +172,7 @@ def test_declared_exceptions_and_application_errors_travel_in_the_thrift_body(ho
     oops, internal = run(go())
     assert oops.why == "asked to"
     assert internal.type == 6 and "secret" not in internal.message
+    assert [registry.value(f"srv/probe/thrift/fail/failures/{kind}") - n for kind, n in zip(("Oops", "InternalError"), failures)] == [1, 1]
 
 
 def test_server_fragments_replies_to_the_clients_mux_framer_size(host: InProcessHost) -> None:
