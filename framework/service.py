@@ -36,11 +36,11 @@ Hook = Callable[[], Any]
 class Call:
     """One invocation: the method, its arguments in IDL order, and the transport's context.
 
-    `observer`, when a filter sets it, is told ``observer.ended(call, error)`` once the call
-    has finished, by whatever drove the chain (`run_eagerly`, `served`): a filter that only
-    needs a call's outcome (the telemetry filter) then needs no coroutine frame of its own,
-    as a Finagle filter uses ``respond`` on the future. `started` is that filter's clock
-    reading (`time.perf_counter`) when it took the call."""
+    `observer`, when a filter sets one (`observe`), is told ``observer.ended(call, error)``
+    once the call has finished, by whatever drove the chain (`run_eagerly`, `served`): a filter
+    that only needs a call's outcome (the telemetry filter) then needs no coroutine frame of
+    its own, as a Finagle filter uses ``respond`` on the future. `started` is the telemetry
+    filter's clock reading (`time.perf_counter`) when it took the call."""
 
     __slots__ = ("service", "method", "args", "context", "observer", "started")
 
@@ -51,6 +51,11 @@ class Call:
         self.context = context
         self.observer: Observer | None = None
         self.started = 0.0
+
+    def observe(self, observer: Observer) -> None:
+        """Have `observer` told how this call ends, after any observer set before it."""
+        first = self.observer
+        self.observer = observer if first is None else _Observers(first, observer)
 
     @property
     def name(self) -> str:
@@ -244,6 +249,22 @@ class Observer(Protocol):
     reply."""
 
     def ended(self, call: Call, error: BaseException | None) -> None: ...
+
+
+class _Observers:
+    """Two observers of one call, told in the order they were set."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: Observer, second: Observer) -> None:
+        self.first = first
+        self.second = second
+
+    def ended(self, call: Call, error: BaseException | None) -> None:
+        try:
+            self.first.ended(call, error)
+        finally:
+            self.second.ended(call, error)
 
 
 def run_eagerly(

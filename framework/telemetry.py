@@ -78,7 +78,7 @@ class TelemetryFilter:
                 if skip:  # nearly every call that comes without a trace
                     skip -= 1
                     ctx.unsampled_root = True
-                    call.observer = st
+                    call.observer = st  # `call.observe(st)`, inline: the outermost filter sees no observer yet
                     call.started = perf_counter()
                     return next(call)
                 skip = roots_to_skip(rate)
@@ -86,7 +86,7 @@ class TelemetryFilter:
                 trace.sampled = True
             elif trace.sampled is None:
                 trace.sampled = sampled_by_rate(trace.trace_id, threshold)
-            call.observer = _Spanned(st, trace, sink) if trace.sampled and sink is not None else st
+            call.observe(_Spanned(st, trace, sink) if trace.sampled and sink is not None else st)
             call.started = perf_counter()
             return next(call)
 

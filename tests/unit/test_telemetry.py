@@ -119,8 +119,29 @@ class BrokenObserver:
 
 
 def observe_brokenly(call: Call, next: Any) -> Any:
-    call.observer = BrokenObserver()
+    call.observe(BrokenObserver())
     return next(call)
+
+
+class Outcomes:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None]] = []
+
+    def ended(self, call: Call, error: BaseException | None) -> None:
+        self.seen.append((call.method.name, type(error).__name__ if error else None))
+
+
+@pytest.mark.parametrize("drive", [run, run_eager], ids=["served", "run_eagerly"])
+def test_a_filter_observing_beside_the_telemetry_filter_takes_nothing_from_it(drive: Any) -> None:
+    reg, outcomes = Registry(), Outcomes()
+
+    def observing(call: Call, next: Any) -> Any:
+        call.observe(outcomes)
+        return next(call)
+
+    drive(PROBE.chain([TelemetryFilter(0, reg=reg), observing]), call("slow", [5]), call("fail", ["declared"]))
+    assert sorted(outcomes.seen) == [("fail", "Oops"), ("slow", None)]
+    assert (reg.value("srv/probe/thrift/slow/requests"), reg.value("srv/probe/thrift/fail/failures/Oops")) == (1, 1)
 
 
 @pytest.mark.parametrize("drive", [run, run_eager], ids=["served", "run_eagerly"])
