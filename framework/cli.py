@@ -38,7 +38,7 @@ def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
     p.add_argument("--http-port", metavar="N", help="HTTP port of the first service")
     p.add_argument("--admin-port", metavar="N", help="admin port")
     if workers:
-        p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
+        p.add_argument("--workers", metavar="N", help="serving processes (default 1; auto or 0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
 

@@ -76,6 +76,16 @@ def non_negative(v: Any) -> int:
     return n
 
 
+def worker_count(v: Any) -> int:
+    """Serving processes: a number of at least 1, or ``auto`` (also 0): one per core."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return 0
+    try:
+        return non_negative(v)
+    except ValueError:
+        raise ValueError(f"expected a number of processes of at least 1, or auto (one per core), got {v!r}") from None
+
+
 def number(v: Any) -> float:
     if isinstance(v, bool):
         raise ValueError("expected a number, got a boolean")
@@ -165,7 +175,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", 9999, port, "Thrift port of the first service (0: any free port)"),
     Setting("http_port", 8888, port, "HTTP port of the first service (0: any free port)"),
     Setting("admin_port", 9990, port, "admin HTTP port (0: any free port)"),
-    Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
+    Setting("workers", 1, worker_count, "serving processes sharing the ports: 1, N, or auto (0): one per core; each has its own handler and memory"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),

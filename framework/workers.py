@@ -1,7 +1,7 @@
 """Workers: N serving processes on the same ports, under one supervisor.
 
-``aviary run … --workers N`` (setting ``workers``; 0, the default, means one per core) makes
-the process a `Supervisor`:
+``aviary run … --workers N`` (setting ``workers``; the default is 1, no supervisor; ``auto`` or
+0 means one per core) makes the process a `Supervisor`:
 
 * it claims every port first (bound, not listening: port 0 becomes a real port here), then
   starts N workers, fresh interpreters (``fork`` + ``exec``: nothing of the supervisor's event
@@ -56,7 +56,8 @@ _METRICS_EVERY_S = 1.0
 
 
 def count(settings: Settings) -> int:
-    """Serving processes the settings ask for (``workers = 0``: one per core this may use)."""
+    """Serving processes the settings ask for (``workers = auto``, stored as 0: one per core this
+    process may use)."""
     return settings.workers or len(os.sched_getaffinity(0))
 
 

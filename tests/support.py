@@ -124,7 +124,6 @@ class AviaryProcess:
     def __init__(self, args: list[str], env: dict[str, str] | None = None, expect: int = 1, cwd: Path | None = None) -> None:
         self.args = args
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        self.env.setdefault("AVIARY_WORKERS", "1")  # one process, cheap; a test wanting workers passes --workers N
         self.expect = expect
         self.cwd = cwd
         self.proc: subprocess.Popen[str] | None = None

@@ -46,10 +46,28 @@ def pids_seen(p: AviaryProcess, want: int, call=rest_pid, tries: int = 200) -> s
     return seen
 
 
-def test_one_worker_means_no_worker_process(aviary_process) -> None:
-    p = aviary_process(*BASE, "--workers", "1", env={"PYTHONPATH": TESTS})
-    assert rest_pid(p) == thrift_pid(p) == p.proc.pid
-    assert not any(ln.startswith("workers:") for ln in p.lines)
+def test_one_worker_by_default_means_no_worker_process(aviary_process) -> None:
+    # No --workers and no AVIARY_WORKERS: the default is one process, whatever the cores.
+    p = AviaryProcess(BASE, env={"PYTHONPATH": TESTS})
+    p.env.pop("AVIARY_WORKERS", None)
+    try:
+        p.start()
+        assert rest_pid(p) == thrift_pid(p) == p.proc.pid
+        assert not any(ln.startswith("workers:") for ln in p.lines)
+        assert p.stop() == 0
+    finally:
+        p.kill()
+
+
+def test_workers_auto_is_one_per_core(aviary_process) -> None:
+    cores = len(os.sched_getaffinity(0))
+    p = aviary_process(*BASE, "--workers", "auto", env={"PYTHONPATH": TESTS})
+    if cores == 1:  # one per core on one core: a single process, no supervisor
+        assert rest_pid(p) == p.proc.pid and not any(ln.startswith("workers:") for ln in p.lines)
+    else:
+        line = p.wait_line(r"^workers: \d+ serving")
+        assert line.startswith(f"workers: {cores} serving"), line
+        assert p.proc.pid not in pids_seen(p, cores)
     assert p.stop() == 0
 
 

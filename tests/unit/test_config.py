@@ -89,3 +89,16 @@ def test_one_framework_service_setting_is_read_beside_a_plugins_own_keys() -> No
     bad = load(env={}, flags={"services.eventlog.announce_path": "relative"})
     with pytest.raises(ConfigError, match=r"^services\.eventlog\.announce_path: "):
         bad.service_setting("eventlog", "announce_path")
+
+
+def test_one_worker_by_default_and_auto_is_one_per_core() -> None:
+    from framework.workers import count
+
+    assert load(env={}).workers == 1 and count(load(env={})) == 1
+    cores = len(__import__("os").sched_getaffinity(0))
+    for text in ("auto", "AUTO", "0"):
+        s = load(env={}, flags={"workers": text})
+        assert s.workers == 0 and count(s) == cores
+    assert count(load(env={"AVIARY_WORKERS": "3"})) == 3
+    with pytest.raises(ConfigError, match=r"^workers: expected a number of processes of at least 1, or auto \(one per core\), got 'many' \(from --workers\)"):
+        load(env={}, flags={"workers": "many"})
