@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main", "add_run_flags", "flags_from", "COMMANDS"]
+__all__ = ["main", "add_run_flags", "flags_from", "settings_help", "COMMANDS"]
 
 
 COMMANDS = "aviary.commands"
@@ -41,6 +41,17 @@ def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
         p.add_argument("--workers", metavar="N", help="serving processes (default 1; auto or 0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
+
+
+def settings_help() -> str:
+    """Every host-wide setting with its default and why, for ``aviary run --help``."""
+    from .config import HOST_SETTINGS
+
+    lines = ["settings (TOML file, AVIARY_<NAME> variables, --set NAME=VALUE; later wins):"]
+    for s in HOST_SETTINGS:
+        lines.append(f"  {s.name} = {s.default!r}")
+        lines.append(f"      {s.help}")
+    return "\n".join(lines)
 
 
 def flags_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -62,6 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from . import config, plugins
     from .host import assemble, configure_logging
 
+    configure_logging()  # before the settings load: an ignored AVIARY_* variable is logged like any line
     settings = config.load(args.config, flags=flags_from(args))
     configure_logging(settings.log_level)
     services = [plugins.create(name, settings) for name in args.services]
@@ -81,7 +93,9 @@ def _plugin_commands(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aviary", description="Serve Thrift IDL services over Thrift and REST, announced in ZooKeeper.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
+    run = sub.add_parser(
+        "run", help="run services by name (entry points in aviary.services)", epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     run.add_argument("services", nargs="+", metavar="SERVICE")
     add_run_flags(run)
     run.set_defaults(fn=_cmd_run)

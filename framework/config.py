@@ -6,11 +6,19 @@ Host-wide settings sit at the top of the file; per-service ones under ``[service
 (ports, and whatever the service's plugin declares). Environment: ``AVIARY_THRIFT_PORT=9999``,
 ``AVIARY_EVENTLOG__DATA_DIR=/var/lib/events`` (service, two underscores, setting).
 Flags: ``--thrift-port 9999``, or ``--set eventlog.data_dir=/var/lib/events`` for any setting.
+
+A file or a flag naming no setting stops start-up (a typo must not pass unnoticed); an
+``AVIARY_*`` variable naming none is ignored with one warning line naming it, because the
+environment is shared with the platform: Kubernetes sets ``AVIARY_ECHO_SERVICE_HOST``,
+``AVIARY_ECHO_PORT=tcp://…`` and more in every pod of a namespace with a Service named
+``aviary-echo``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +239,10 @@ class Settings:
         for key, value in raw.items():
             spec = specs.get(key)
             where = self.sources.get(f"services.{name}.{key}", "the config file")
+            if spec is None and where.startswith(ENVIRONMENT):
+                _ignored(where[len(ENVIRONMENT) :], f"service {name!r} has no setting {key!r}")
+                del self.services[name][key]  # ignored once: not warned again, not passed to workers
+                continue
             if spec is None:
                 known = ", ".join(sorted(specs))
                 raise ConfigError(f"services.{name}.{key}", f"unknown setting for service {name!r} (from {where}; known: {known})")
@@ -248,6 +260,18 @@ class Settings:
         if key not in raw:
             return spec.default
         return _parse(spec, raw[key], f"services.{name}.{key}", self.sources.get(f"services.{name}.{key}", "the config file"))
+
+
+ENVIRONMENT = "environment variable "  # how a value's source reads when it came from the environment
+_SERVICE_LINK = re.compile(r"^(tcp|udp|sctp)://[^/\s]+:\d+$")
+log = logging.getLogger("aviary.config")
+
+
+def _ignored(variable: str, why: str) -> None:
+    """An ``AVIARY_*`` variable that is not Aviary's: platforms set such variables themselves
+    (Kubernetes, for every Service of the namespace: ``<SERVICE>_SERVICE_HOST``,
+    ``<SERVICE>_PORT``, …), so one line says so and start-up carries on."""
+    log.warning("ignoring environment variable %s: %s (aviary run --help lists the settings)", variable, why)
 
 
 def _parse(spec: Setting, value: Any, name: str, where: str) -> Any:
@@ -312,13 +336,18 @@ def load(
         if not key.startswith("AVIARY_"):
             continue
         rest = key[len("AVIARY_") :].lower()
-        if "__" in rest:
+        where = f"{ENVIRONMENT}{key}"
+        if _SERVICE_LINK.match(value):
+            # Kubernetes' service link of a Service named aviary-<x> (AVIARY_<X>_PORT=tcp://…):
+            # never a value of Aviary's, even when <x> happens to spell a setting (aviary-http).
+            _ignored(key, "its value is a Kubernetes service link (tcp://HOST:PORT), not a setting's value")
+        elif "__" in rest:
             svc, _, setting = rest.partition("__")
-            put(f"services.{svc}.{setting}", value, f"environment variable {key}")
+            put(f"services.{svc}.{setting}", value, where)  # checked, leniently, by Settings.service
         elif rest in specs:
-            put(rest, value, f"environment variable {key}")
+            put(rest, value, where)
         else:
-            raise ConfigError(rest, f"unknown setting (from environment variable {key}); known: {', '.join(sorted(specs))}")
+            _ignored(key, "it names no setting")
     for key, value in (flags or {}).items():
         if value is None:
             continue

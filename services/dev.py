@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="aviary-dev-") as tmp:
         # workers is forced: echo's log handler must live in the process that serves echo
+        configure_logging()  # before the settings load: an ignored AVIARY_* variable is logged like any line
         settings = config.load(args.config, flags={**flags_from(args), "workers": 1}, defaults=defaults(Path(tmp) / "eventlog"))
         configure_logging(settings.log_level)
         host = assemble(settings, [plugins.create(name, settings) for name in SERVICES])
