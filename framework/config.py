@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .access import parse_allow
+from .access import parse_admin_allow, parse_allow
 from .errors import ConfigError
 
 __all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
@@ -183,6 +183,13 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", 9999, port, "Thrift port of the first service (0: any free port)"),
     Setting("http_port", 8888, port, "HTTP port of the first service (0: any free port)"),
     Setting("admin_port", 9990, port, "admin HTTP port (0: any free port)"),
+    Setting(
+        "admin_allow",
+        {},
+        parse_admin_allow,
+        "who besides loopback may use admin endpoints that change the process (POST /quitquitquit, …): networks and/or TLS identities, "
+        "a list, or a table by admin path like allow's (see framework.access); reading endpoints are open to all",
+    ),
     Setting("workers", 1, worker_count, "serving processes sharing the ports: 1, N, or auto (0): one per core; each has its own handler and memory"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),

@@ -1,10 +1,13 @@
 """The process lifecycle: start services on their ports, announce readiness, stop cleanly.
 
 One host runs one or more services in one process on one uvloop event loop; each service has
-its own Thrift port and HTTP port. Start-up prints one ``ready`` line per service, so scripts
-and tests can wait for it::
+its own Thrift port and HTTP port. Start-up prints one ``ready`` line per service, with the
+address each port is bound to, so scripts and tests can wait for it::
 
     ready echo thrift=127.0.0.1:9999 http=127.0.0.1:8888
+
+When ``bind`` is a wildcard (``0.0.0.0``, the default, or ``::``) one more line says that the
+ports are open on every interface.
 
 SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery
 and tell multiplexing clients to go elsewhere), keep serving for ``drain_grace_s`` if anything
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import os
 import signal
@@ -45,7 +49,7 @@ from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "bound", "port_is_free", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -109,6 +113,12 @@ async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple
     server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
     await server.startup(sockets=[sock])
     return server, asyncio.get_running_loop().create_task(server.main_loop())
+
+
+def bound(sock: socket.socket) -> tuple[str, int]:
+    """(host, port) a socket is bound to, as the ready lines show it."""
+    name = sock.getsockname()
+    return name[0], name[1]
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -205,9 +215,15 @@ class Host:
             log.info("%s", line)
 
     @property
-    def _display_host(self) -> str:
+    def on_every_interface(self) -> bool:
+        """Whether ``bind`` is a wildcard: the ports are open to other hosts."""
         bind = self.settings.bind
-        return "127.0.0.1" if bind in ("0.0.0.0", "") else ("::1" if bind == "::" else bind)
+        if bind == "":
+            return True
+        try:
+            return ipaddress.ip_address(bind).is_unspecified
+        except ValueError:  # a host name: one interface's address
+            return False
 
     # -- ports -------------------------------------------------------------------------------------
     def _ports_for(self, index: int, service: Service, taken: set[int]) -> dict[str, int]:
@@ -247,6 +263,11 @@ class Host:
             self._started.append(ext)
         for eps in self.endpoints.values():
             self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
+        if self.on_every_interface and not self.reuse_port:  # said once per host, not by each worker
+            self.say(
+                f"listening on every interface (bind = {self.settings.bind or '0.0.0.0'}): these ports are open to other hosts; "
+                "admin endpoints that change the process answer loopback and admin_allow only"
+            )
 
     async def start_services(self) -> None:
         """Start every service on its ports and fill `endpoints`. (A `Supervisor` overrides
@@ -266,8 +287,7 @@ class Host:
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
             http, ticker = await serve_http(app, http_sock, s)
             self.running.append(_Running(service, thrift, http, ticker))
-            host = self._display_host
-            eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
+            eps = Endpoints(service.name, {"thrift": bound(thrift_sock), "http": bound(http_sock)})
             self.endpoints[service.name] = eps
 
     def request_stop(self, why: str = "stop requested") -> None:

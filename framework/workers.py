@@ -38,7 +38,7 @@ from typing import Any
 
 from .config import HOST_SETTINGS, Settings
 from .errors import AviaryError, ConfigError
-from .host import Endpoints, Host, bind_socket
+from .host import Endpoints, Host, bind_socket, bound
 from .metrics import registry
 from .service import Service
 
@@ -175,15 +175,16 @@ class Supervisor(Host):
         self._watchers: list[asyncio.Task[None]] = []
 
     # -- ports -------------------------------------------------------------------------------------
-    def _claim(self, service: Service, kind: str, port: int) -> int:
+    def _claim(self, service: Service, kind: str, port: int) -> tuple[str, int]:
         """Hold `port` for the workers: bound with SO_REUSEPORT, never listening, so the kernel
         hands connections to the workers only. A plain bind first, so a port someone else
         uses (even with SO_REUSEPORT) fails here with the setting named, as without workers."""
         probe = self._bind(service, kind, port, listen=False)
         port = probe.getsockname()[1]
         probe.close()
-        self._holds.append(bind_socket(self.settings.bind, port, reuse_port=True, listen=False))
-        return port
+        held = bind_socket(self.settings.bind, port, reuse_port=True, listen=False)
+        self._holds.append(held)
+        return bound(held)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start_services(self) -> None:
@@ -192,9 +193,8 @@ class Supervisor(Host):
         for index, service in enumerate(self.services):
             ports = self._ports_for(index, service, taken)
             claimed = {kind: self._claim(service, kind, ports[kind]) for kind in ("thrift", "http")}
-            services.setdefault(service.name, {}).update({f"{k}_port": p for k, p in claimed.items()})
-            host = self._display_host
-            self.endpoints[service.name] = Endpoints(service.name, {k: (host, p) for k, p in claimed.items()})
+            services.setdefault(service.name, {}).update({f"{k}_port": p for k, (_, p) in claimed.items()})
+            self.endpoints[service.name] = Endpoints(service.name, claimed)
         spec = json.dumps(
             {
                 "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},

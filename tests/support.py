@@ -153,7 +153,8 @@ class AviaryProcess:
 
         self._reader = threading.Thread(target=read, daemon=True)
         self._reader.start()
-        self.wait_for(lambda: len([k for k in self.endpoints if k != "admin"]) >= self.expect, timeout, "ready lines")
+        # Every service's ready line and the admin port's (printed last, after the services').
+        self.wait_for(lambda: len([k for k in self.endpoints if k != "admin"]) >= self.expect and "admin" in self.endpoints, timeout, "ready lines")
         return self
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
