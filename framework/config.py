@@ -194,6 +194,11 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
+    Setting("max_connections", 10000, positive, "connections each port holds at most; past it a new connection is closed as it is accepted"),
+    Setting(
+        "http_header_timeout_s", 10.0, number, "an HTTP request's head must arrive within this long of the connection opening or its first byte, else 408 and close"
+    ),
+    Setting("thrift_idle_timeout_s", 0.0, number, "close a Thrift connection with no call running and nothing received for this long (0: never, as Finagle)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),

@@ -37,19 +37,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, TextIO
 
-import uvicorn
-
 from . import access, tls
 from .access_log import access_log
 from .config import Settings
 from .errors import ConfigError
+from .connections import Limits
 from .filters import Filter
+from .http_port import HttpPort
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "bound", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "bound", "port_is_free", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -87,32 +87,6 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool 
         sock.listen(2048)
     sock.setblocking(False)
     return sock
-
-
-async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    """Serve the ASGI `app` on the listening `sock` with uvicorn on the running loop: the one
-    way every HTTP port of the process (REST, admin) is served. Returns the server and the
-    task of its main loop; stop with ``server.should_exit = True`` then ``await server.shutdown()``."""
-    config = uvicorn.Config(
-        app,
-        loop="none",
-        http="httptools",
-        lifespan="off",
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
-    )
-    config.load()
-    ssl_context = tls.server_context(settings)
-    if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
-        config.ssl = ssl_context
-        config.http_protocol_class = tls.http_protocol()  # puts the peer's certificate in the scope
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
-    await server.startup(sockets=[sock])
-    return server, asyncio.get_running_loop().create_task(server.main_loop())
 
 
 def bound(sock: socket.socket) -> tuple[str, int]:
@@ -166,13 +140,12 @@ class Extension(Protocol):
 
 
 class _Running:
-    """A started service: its servers and sockets."""
+    """A started service: its two ports."""
 
-    def __init__(self, service: Service, thrift: ThriftServer, http: uvicorn.Server, ticker: asyncio.Task[None]) -> None:
+    def __init__(self, service: Service, thrift: ThriftServer, http: HttpPort) -> None:
         self.service = service
         self.thrift = thrift
         self.http = http
-        self.ticker = ticker
 
 
 class Host:
@@ -282,11 +255,12 @@ class Host:
             chain = service.chain(self.filters, executor=executor)
             thrift_sock = self._bind(service, "thrift", ports["thrift"])
             http_sock = self._bind(service, "http", ports["http"])
-            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=(mux_sniff,)))
+            options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=(mux_sniff,), limits=Limits.of(s))
+            thrift = ThriftServer(service, chain, options)
             await thrift.start(thrift_sock, ssl=ssl_context)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
-            http, ticker = await serve_http(app, http_sock, s)
-            self.running.append(_Running(service, thrift, http, ticker))
+            http = HttpPort(RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s), s, "srv", service.name, "http")
+            await http.start(http_sock)
+            self.running.append(_Running(service, thrift, http))
             eps = Endpoints(service.name, {"thrift": bound(thrift_sock), "http": bound(http_sock)})
             self.endpoints[service.name] = eps
 
@@ -300,10 +274,17 @@ class Host:
         if not self._in_run:  # a host driven without run() (tests): stop it directly
             asyncio.get_running_loop().create_task(self.stop())
 
+    def begin_drain(self) -> None:
+        """The drain starts: HTTP responses say ``Connection: close`` from now on, so keep-alive
+        callers reconnect, and find other members, while this one still serves."""
+        for r in self.running:
+            r.http.drain()
+
     async def stop(self) -> None:
         if self._stopping:
             return
         self._stopping = True
+        self.begin_drain()
         withdrawn = False
         for ext in self._started:
             try:
@@ -327,16 +308,14 @@ class Host:
         """Stop accepting, finish the calls in flight, run the services' stop hooks."""
         for r in self.running:
             r.thrift.close()
-            for srv in r.http.servers:
-                srv.close()
+            r.http.close()
         self.say("stopping: ports closed to new connections, finishing calls in flight")
         await asyncio.gather(*(self._stop_one(r, self.settings.shutdown_timeout_s) for r in self.running))
         for r in reversed(self.running):
             await r.service.stop()
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
-        r.http.should_exit = True
-        await asyncio.gather(r.thrift.drain(timeout), r.http.shutdown(), r.ticker, return_exceptions=True)
+        await asyncio.gather(r.thrift.drain(timeout), r.http.stop(), return_exceptions=True)
 
     def reload(self) -> None:
         """SIGHUP: read the TLS certificate, key and CA files again. New connections use them;

@@ -1,18 +1,18 @@
 """The admin port: TwitterServer's admin HTTP surface, as an `Extension`.
 
-Served on ``admin_port`` (default 9990) with `framework.host.serve_http`, like every other
+Served on ``admin_port`` (default 9990) as a `framework.http_port.HttpPort`, like every other
 HTTP port of the process. Prints ``ready admin http=HOST:PORT``. Routes: see `app.routes`;
 requests that change the process pass `guard.AdminGuard` first (loopback or ``admin_allow``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import errno
 from typing import TYPE_CHECKING
 
 from ..access import AdminAllow
 from ..errors import ConfigError
+from ..http_port import HttpPort
 from .app import AdminApp
 from .guard import READING, AdminGuard
 
@@ -28,11 +28,10 @@ class AdminServer:
 
     def __init__(self) -> None:
         self.app: AdminApp | None = None
-        self._server: object = None
-        self._task: asyncio.Task[None] | None = None
+        self._port: HttpPort | None = None
 
     async def start(self, host: Host) -> None:
-        from ..host import Endpoints, bind_socket, bound, serve_http
+        from ..host import Endpoints, bind_socket, bound
 
         s = host.settings
         try:
@@ -48,8 +47,8 @@ class AdminServer:
             sock.close()
             raise
         self.app.sampler_start()
-        server, self._task = await serve_http(guard, sock, s)
-        self._server = server
+        self._port = HttpPort(guard, s, "admin", "http")
+        await self._port.start(sock)
         host.endpoints["admin"] = Endpoints("admin", {"http": bound(sock)})
 
     async def drain(self, host: Host) -> bool:
@@ -58,11 +57,9 @@ class AdminServer:
     async def stop(self, host: Host) -> None:
         if self.app is not None:
             self.app.sampler_stop()
-        server = self._server
-        if server is not None:
-            server.should_exit = True  # type: ignore[attr-defined]
-            await asyncio.gather(server.shutdown(), self._task, return_exceptions=True)  # type: ignore[attr-defined]
-        self._server = None
+        if self._port is not None:
+            await self._port.stop()
+        self._port = None
 
 
 def admin_allow(settings: Settings, app: AdminApp) -> AdminAllow:
