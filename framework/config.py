@@ -200,8 +200,17 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("thrift_idle_timeout_s", 0.0, number, "close a Thrift connection with no call running and nothing received for this long (0: never, as Finagle)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
-    Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
-    Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
+    Setting(
+        "drain_grace_s",
+        5.0,
+        number,
+        "after leaving ZooKeeper, keep serving this long before closing ports: ZooKeeper's watchers (Aviary's clients) see the member go "
+        "within milliseconds, Kubernetes' Service routing within a second or two; 5 s covers both with margin, and with "
+        "shutdown_timeout_s fits Kubernetes' default 30 s terminationGracePeriodSeconds (README: Defaults)",
+    ),
+    Setting(
+        "shutdown_timeout_s", 20.0, number, "longest wait for calls in flight once the ports close (with drain_grace_s: 25 s, under Kubernetes' default 30 s)"
+    ),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
     Setting("telemetry", True, boolean, "per-method metrics and tracing on every call (off only to measure what they cost)"),
     Setting("trace_sample_rate", 0.001, fraction, "share of calls whose caller left sampling undecided that are traced (0 to 1)"),

@@ -52,7 +52,9 @@ class InProcessHost:
     def __init__(self, services: Callable[[], list[Any]], **settings: Any) -> None:
         from framework import config
 
-        flags = {"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none", "shutdown_timeout_s": 5}
+        # No drain grace: a test that stops a host announced in ZooKeeper does not wait for
+        # callers it does not have (a drain test sets drain_grace_s itself).
+        flags = {"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none", "shutdown_timeout_s": 5, "drain_grace_s": 0}
         flags["workers"] = 1  # the host runs on a thread of the test process: no worker processes
         flags.update(settings)
         self.settings = config.load(env={}, flags=flags)
@@ -124,6 +126,9 @@ class AviaryProcess:
     def __init__(self, args: list[str], env: dict[str, str] | None = None, expect: int = 1, cwd: Path | None = None) -> None:
         self.args = args
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # Stopping waits for no callers (every aviary run announces, in an embedded ZooKeeper
+        # by default); a test of the default drain removes this before start().
+        self.env.setdefault("AVIARY_DRAIN_GRACE_S", "0")
         self.expect = expect
         self.cwd = cwd
         self.proc: subprocess.Popen[str] | None = None

@@ -1,17 +1,19 @@
 """`ThriftClient`: framed TBinaryProtocol (strict), what Finagle's Thrift servers and Aviary's
-accept, encoded by THE compiled codec (`framework.thrift.codec`); or ThriftMux
-(``protocol="thriftmux"``, see `framework.client.mux`).
+accept, encoded by THE compiled codec (`framework.thrift.codec`); unframed ("buffered", for
+servers that speak only that: ``framed=False``, Finagle's ``withBufferedTransport``); or
+ThriftMux (``protocol="thriftmux"``, see `framework.client.mux`).
 
 Plain Thrift: one call at a time per connection (Thrift has no multiplexing); idle connections
 are pooled per member and reused. A pooled connection the member has closed is noticed before
 the write and replaced; a connection whose call timed out or broke is closed, never reused.
 
-Each new plain connection first tries Finagle's TTwitter upgrade, as a Finagle client does: it
+Each new framed connection first tries Finagle's TTwitter upgrade, as a Finagle client does: it
 sends the ``__can__finagle__trace__v3__`` probe once. A member that accepts gets every request
 on that connection behind a RequestHeader (trace ids, sampling, client id, Deadline and Retries
 contexts; see `framework.client.base.request_header`) and answers behind a ResponseHeader,
 which is skipped. A plain server answers UNKNOWN_METHOD and the connection stays plain Thrift.
-``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``).
+``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``); nor does an
+unframed connection (the probe is a frame).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from ..discovery.resolver import Address
 from ..errors import ConfigError, InvalidArgument, WireError
 from ..service import Call
-from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec
+from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec, NeedMore, binary_message_end
 from ..thrift.ttwitter import UPGRADE_PROBE, decode_response_header, upgrade_accepted
 from .balancer import Node
 from .base import TLS_CLOSED, BaseClient, NotSent, RemoteError, application_error, request_header, tls_refused
@@ -56,6 +58,21 @@ class _Connection:
         (n,) = _I.unpack(await self.reader.readexactly(4))
         return await self.reader.readexactly(n)
 
+    async def read_unframed(self, limit: int = 16 << 20) -> bytes:
+        """One unframed binary message: read until it parses whole (only parsing finds the
+        end). One call at a time per connection, so nothing follows it."""
+        buf = bytearray()
+        while True:
+            chunk = await self.reader.read(65536)
+            if not chunk:
+                raise asyncio.IncompleteReadError(bytes(buf), None)
+            buf += chunk
+            try:
+                return bytes(buf[: binary_message_end(bytes(buf))])
+            except NeedMore:
+                if len(buf) > limit:
+                    raise WireError(f"unframed reply over {limit} bytes") from None
+
 
 class ThriftClient(BaseClient):
     """``ThriftClient("echo.thrift", "zk2!zk:2181!/aviary/prod/echo")``, then
@@ -63,19 +80,25 @@ class ThriftClient(BaseClient):
 
     * ``protocol``: ``"thrift"`` (framed binary, with the TTwitter upgrade) or ``"thriftmux"``
       (one multiplexed connection per member; Finatra's and Aviary's Thrift ports speak it).
-    * ``ttwitter``: try the TTwitter upgrade on each new plain connection (default True).
+    * ``framed``: plain Thrift in frames (default) or unframed, "buffered" (``False``).
+    * ``ttwitter``: try the TTwitter upgrade on each new framed connection (default True).
     * ``ping_interval_s``: ThriftMux only: how often each member's connection is pinged; a
       missed answer closes it and the next call opens a new one (0: no pings).
     """
 
     transport = "thrift"
 
-    def __init__(self, *args: Any, protocol: str = "thrift", ttwitter: bool = True, ping_interval_s: float = 5.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, protocol: str = "thrift", framed: bool = True, ttwitter: bool = True, ping_interval_s: float = 5.0, **kwargs: Any
+    ) -> None:
         if protocol not in PROTOCOLS:
             raise ConfigError("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        if not framed and protocol != "thrift":
+            raise ConfigError("framed", "only plain Thrift may be unframed (ThriftMux is framed by definition)")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.ttwitter = ttwitter
+        self.framed = framed
+        self.ttwitter = ttwitter and framed
         self.codec = BinaryCodec(list(self.methods.values()))
         self._seqid = 0
         self._plain_only: set[Address] = set()  # members that closed the connection on the TTwitter probe
@@ -145,18 +168,23 @@ class ThriftClient(BaseClient):
         try:
             if not conn.usable:
                 raise NotSent(f"connection to {node.address} closed before the request was written")
-            header = request_header(call) if conn.ttwitter else b""
-            conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
+            if self.framed:
+                header = request_header(call) if conn.ttwitter else b""
+                conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
+            else:
+                conn.writer.write(message)
             if call.method.oneway:
                 await conn.writer.drain()
                 keep = True
                 return None
             try:
-                data = await conn.read_frame()
+                data = await (conn.read_frame() if self.framed else conn.read_unframed())
             except ssl.SSLError as e:
                 raise tls_refused(node.address, e) from None
             except (asyncio.IncompleteReadError, ConnectionError) as e:
                 raise RemoteError("ConnectionLost", f"{node.address} closed the connection before answering {call.method.name} ({type(e).__name__})") from None
+            except WireError as e:
+                raise RemoteError("ProtocolError", f"{call.method.name}: unreadable reply: {e}") from None
             result = self._decode(call, data, seqid, conn.ttwitter)
             keep = True
             return result
