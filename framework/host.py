@@ -9,11 +9,12 @@ address each port is bound to, so scripts and tests can wait for it::
 When ``bind`` is a wildcard (``0.0.0.0``, the default, or ``::``) one more line says that the
 ports are open on every interface.
 
-SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery
-and tell multiplexing clients to go elsewhere), keep serving for ``drain_grace_s`` if anything
-was withdrawn, stop accepting, finish the calls in flight (at most ``shutdown_timeout_s``), run
-the services' stop hooks, stop the extensions (last started, first stopped), exit 0. A second
-signal exits at once.
+SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery;
+HTTP responses say ``Connection: close`` from now on), keep serving for ``drain_grace_s`` if
+anything was withdrawn (default 5 s: README "Defaults, and why"), stop accepting, close each
+connection between requests (Mux sessions get Tdrain first), finish the calls in flight (at
+most ``shutdown_timeout_s``), run the services' stop hooks, stop the extensions (last
+started, first stopped), exit 0. A second signal exits at once.
 
 SIGHUP reads the TLS certificates again (`framework.tls`): new connections use them,
 established ones carry on. With ``workers`` above 1, `assemble` returns a

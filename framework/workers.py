@@ -12,8 +12,9 @@
   host:port; each worker builds its host with ``assemble(..., worker=True)``: the same filters,
   no extensions;
 * the ``ready`` lines are printed once, by the supervisor, when every worker listens;
-* SIGTERM/SIGINT: the extensions drain (withdraw from ZooKeeper, wait ``drain_grace_s``), then
-  every worker gets SIGTERM and drains its calls in flight; exit 0 when all exited cleanly;
+* SIGTERM/SIGINT: the extensions drain (withdraw from ZooKeeper), every worker is told so (its
+  HTTP responses say ``Connection: close``), ``drain_grace_s`` passes, then every worker gets
+  SIGTERM and drains its calls in flight; exit 0 when all exited cleanly;
 * SIGHUP reaches every worker (each reloads its TLS certificates), and the supervisor's own
   ports (the admin port);
 * a worker that dies is restarted (after a short backoff if it keeps dying); its lines on
@@ -53,6 +54,7 @@ _MAX_BACKOFF_S = 10.0
 # on its stdout, once a second and once more when it stops.
 _METRICS = b"metrics "
 _METRICS_EVERY_S = 1.0
+_DRAIN = b"drain\n"  # supervisor -> worker, on stdin: the drain began
 
 
 def count(settings: Settings) -> int:
@@ -129,6 +131,12 @@ class _Worker:
                 raise AviaryError(f"worker {self.index} did not get ready within {_READY_TIMEOUT_S:g}s")
             raise AviaryError(f"worker {self.index} exited ({_status(self.proc.returncode)}) before it was ready; its error is above")
         exited.cancel()
+
+    def tell(self, line: bytes) -> None:
+        """A line on the worker's stdin (the spec went first; the pipe stays open)."""
+        stdin = self.proc.stdin if self.proc is not None else None
+        if stdin is not None and not stdin.is_closing():
+            stdin.write(line)
 
     def signal(self, sig: int) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -253,6 +261,13 @@ class Supervisor(Host):
             sock.close()
         self._holds.clear()
 
+    def begin_drain(self) -> None:
+        """Tell every worker the drain began (a line on its stdin): its HTTP responses say
+        ``Connection: close`` through the grace period, before its SIGTERM."""
+        super().begin_drain()
+        for w in self.workers:
+            w.tell(_DRAIN)
+
     def reload(self) -> None:
         super().reload()  # the supervisor's own ports (the admin port)
         for w in self.workers:
@@ -293,7 +308,7 @@ async def _serve(host: Host) -> int:
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGHUP, host.reload)
-    orphaned = loop.create_task(_supervisor_gone(stop))
+    orphaned = loop.create_task(_from_supervisor(host, stop))
     try:
         await host.start()
     except BaseException:
@@ -318,11 +333,14 @@ async def _report_metrics() -> None:
         await asyncio.sleep(_METRICS_EVERY_S)
 
 
-async def _supervisor_gone(stop: asyncio.Event) -> None:
-    """Set `stop` when stdin (the supervisor's end of the pipe) closes."""
+async def _from_supervisor(host: Host, stop: asyncio.Event) -> None:
+    """Lines from the supervisor on stdin: ``drain`` starts the drain (`Host.begin_drain`);
+    the end of the pipe (the supervisor is gone) sets `stop`."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    await reader.read()
+    while line := await reader.readline():
+        if line == _DRAIN:
+            host.begin_drain()
     log.warning("the supervisor is gone: draining")
     stop.set()

@@ -46,6 +46,22 @@ def parse_ready(line: str) -> tuple[str, dict[str, tuple[str, int]]] | None:
     return m.group(1), eps
 
 
+def read_http_response(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response (head and a Content-Length body) from a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before a whole response head: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:] if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before the whole body: {data!r}"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 class InProcessHost:
     """A `framework.host.Host` running on its own event loop in a background thread."""
 

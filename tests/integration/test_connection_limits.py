@@ -43,7 +43,7 @@ def _read_all(s: socket.socket) -> bytes:
         out += chunk
 
 
-def _repeat_frame(text: str, seqid: int) -> bytes:
+def repeat_frame(text: str, seqid: int) -> bytes:
     service = create()
     codec = service.codecs[0]
     out = bytearray()
@@ -52,8 +52,8 @@ def _repeat_frame(text: str, seqid: int) -> bytes:
     return struct.pack(">i", len(out)) + bytes(out)
 
 
-def _thrift_call(s: socket.socket, text: str, seqid: int) -> str:
-    s.sendall(_repeat_frame(text, seqid))
+def thrift_call(s: socket.socket, text: str, seqid: int) -> str:
+    s.sendall(repeat_frame(text, seqid))
     s.settimeout(WAIT_S)
     buf = b""
     while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
@@ -138,7 +138,7 @@ def test_past_max_connections_a_new_connection_is_refused_at_once(kind: str) -> 
             assert refused.value == before + 1
             # The connections it holds still work.
             if kind == "thrift":
-                assert _thrift_call(held[0], "still", 1) == "still"
+                assert thrift_call(held[0], "still", 1) == "still"
             else:
                 held[0].sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
                 held[0].settimeout(WAIT_S)
@@ -150,7 +150,7 @@ def test_past_max_connections_a_new_connection_is_refused_at_once(kind: str) -> 
                 s = socket.create_connection(addr)
                 if kind == "thrift":
                     try:
-                        assert _thrift_call(s, "in", 2) == "in"
+                        assert thrift_call(s, "in", 2) == "in"
                         break
                     except (AssertionError, ConnectionError):
                         s.close()  # the close had not reached the server yet
@@ -177,12 +177,12 @@ def test_an_idle_thrift_connection_is_closed_and_a_busy_one_is_not() -> None:
         idle_before = registry.counter("srv", "echo", "thrift", "idle_closed").value
         idle = socket.create_connection(addr)
         busy = socket.create_connection(addr)
-        assert _thrift_call(idle, "once", 1) == "once"
+        assert thrift_call(idle, "once", 1) == "once"
         # The busy caller calls every 0.1 s, for many times the idle timeout, on one connection.
         idle.setblocking(False)
         closed = False
         for i in range(150):
-            assert _thrift_call(busy, "again", 10 + i) == "again"
+            assert thrift_call(busy, "again", 10 + i) == "again"
             try:
                 closed = idle.recv(1) == b""
             except BlockingIOError:
@@ -193,7 +193,7 @@ def test_an_idle_thrift_connection_is_closed_and_a_busy_one_is_not() -> None:
                 break
             time.sleep(0.1)
         assert closed, "the idle connection was never closed"
-        assert _thrift_call(busy, "still", 999) == "still"
+        assert thrift_call(busy, "still", 999) == "still"
         assert registry.counter("srv", "echo", "thrift", "idle_closed").value >= idle_before + 1
         idle.close()
         busy.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import ROOT, AviaryProcess  # noqa: E402
+from support import ROOT, AviaryProcess, read_http_response  # noqa: E402
 from test_host import framed_call, read_reply  # noqa: E402
 
 from framework.thrift.codec import REPLY  # noqa: E402
@@ -196,3 +196,27 @@ def test_the_admin_port_shows_every_workers_calls(aviary_process) -> None:
     text = httpx.get(f"http://{p.addr('admin', 'http')[0]}:{p.addr('admin', 'http')[1]}/metrics", timeout=10).text
     assert 'srv_probe_http_whoami_requests 50' in text
     assert p.stop() == 0
+
+
+def test_workers_answer_connection_close_through_the_drain(aviary_process) -> None:
+    # Announced (in an embedded ZooKeeper), so the drain has a grace period; the supervisor
+    # tells its workers when it starts, before their SIGTERM.
+    args = ["run", "probe:create", "--bind", "127.0.0.1", "--admin-port", "0", "--thrift-port", "0", "--http-port", "0"]
+    p = aviary_process(*args, "--workers", "2", "--set", "drain_grace_s=3", env={"PYTHONPATH": TESTS})
+    request = b"POST /Probe/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+    conns = [socket.create_connection(p.addr("probe", "http"), timeout=10) for _ in range(6)]  # on both workers, likely
+    try:
+        for c in conns:
+            c.sendall(request)
+            assert b"connection: close" not in read_http_response(c).lower()
+        p.send_signal(signal.SIGTERM)
+        p.wait_line(r"^draining: still serving for 3s")
+        for c in conns:
+            c.sendall(request)
+            reply = read_http_response(c)
+            assert reply.startswith(b"HTTP/1.1 200 ") and b"connection: close" in reply.lower(), reply
+            assert c.recv(1) == b""  # and closed after it
+    finally:
+        for c in conns:
+            c.close()
+    assert p.wait(40) == 0
