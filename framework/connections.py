@@ -13,6 +13,10 @@ admin alike):
 * Thrift: a connection with no call running and nothing received for
   ``thrift_idle_timeout_s`` is closed (0, the default, as Finagle's servers: never).
 
+The process's soft limit on open files is raised to its hard limit at start-up
+(`raise_descriptor_limit`, as the JVM and Go's runtime do): many systems start services with a
+soft limit of 1024, far below what ``max_connections`` allows.
+
 Timing costs nothing per call: a port's `Sweeper` ticks a few times per timeout and looks at
 its connections; a connection only records the tick it last saw activity at.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import resource
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -31,7 +36,7 @@ from .metrics import registry
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["Limits", "Sweeper", "Refusals"]
+__all__ = ["Limits", "Sweeper", "Refusals", "raise_descriptor_limit"]
 
 log = logging.getLogger("aviary.connections")
 
@@ -106,3 +111,17 @@ class Refusals:
             log.warning("%s: %d connections open (max_connections = %d): refusing new ones%s", self.label, open_now, limit, more)
             self._logged_at = now
             self._since_logged = 0
+
+
+def raise_descriptor_limit() -> None:
+    """Raise the soft limit on open files (RLIMIT_NOFILE) to the hard limit, so that the
+    ``max_connections`` bound, not a low soft limit, decides when connections are refused."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY:
+            hard = 1 << 20  # what Linux allows a process at most by default (fs.nr_open)
+        if soft != resource.RLIM_INFINITY and soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            log.debug("raised the open-files limit from %d to %d", soft, hard)
+    except (ValueError, OSError) as e:  # pragma: no cover - a platform that refuses: keep what we have
+        log.debug("could not raise the open-files limit: %s", e)

@@ -42,7 +42,7 @@ from . import access, tls
 from .access_log import access_log
 from .config import Settings
 from .errors import ConfigError
-from .connections import Limits
+from .connections import Limits, raise_descriptor_limit
 from .filters import Filter
 from .http_port import HttpPort
 from .rest.app import RestApp
@@ -230,6 +230,7 @@ class Host:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        raise_descriptor_limit()  # before any port opens (framework.connections)
         await self.start_services()
         self.started_at = time.time()
         for ext in self.extensions:

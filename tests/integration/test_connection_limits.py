@@ -204,3 +204,34 @@ def test_the_defaults_bound_heads_and_connections_but_not_idle_thrift() -> None:
 
     s = load(env={})
     assert (s.thrift_idle_timeout_s, s.http_header_timeout_s, s.max_connections) == (0.0, 10.0, 10000)
+
+
+def test_the_open_files_soft_limit_is_raised_to_the_hard_limit() -> None:
+    """Started, as service managers often start it, with a soft limit of 256 open files: the
+    process raises it to the hard limit, so max_connections decides, not the soft limit."""
+    import os
+    import resource
+    import shlex
+    import subprocess
+
+    if not Path("/proc/self/limits").exists():
+        pytest.skip("reads the limits from Linux's /proc")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    exe = Path(sys.executable).parent / "aviary"
+    args = ["run", "echo", "--zk", "none", "--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0"]
+    command = f"ulimit -Sn {min(256, hard)} && exec {shlex.quote(str(exe))} {' '.join(map(shlex.quote, args))}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(["/bin/sh", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("ready admin "):
+                break
+        assert lines and lines[-1].startswith("ready admin "), "".join(lines)
+        (row,) = [ln for ln in Path(f"/proc/{proc.pid}/limits").read_text().splitlines() if ln.startswith("Max open files")]
+        assert row.split()[3:5] == [str(hard), str(hard)], row
+    finally:
+        os.killpg(proc.pid, 9)
+        proc.wait()
