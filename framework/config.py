@@ -196,7 +196,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
     Setting("max_connections", 10000, positive, "connections each port holds at most; past it a new connection is closed as it is accepted"),
     Setting(
-        "http_header_timeout_s", 10.0, number, "an HTTP request's head must arrive within this long of the connection opening or its first byte, else 408 and close"
+        "http_header_timeout_s", 10.0, number, "an HTTP request's head must arrive within this long of the connection opening or its first byte, else 408 and close (0: no limit)"
     ),
     Setting("thrift_idle_timeout_s", 0.0, number, "close a Thrift connection with no call running and nothing received for this long (0: never, as Finagle)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),

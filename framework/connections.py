@@ -118,10 +118,9 @@ def raise_descriptor_limit() -> None:
     ``max_connections`` bound, not a low soft limit, decides when connections are refused."""
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard == resource.RLIM_INFINITY:
-            hard = 1 << 20  # what Linux allows a process at most by default (fs.nr_open)
-        if soft != resource.RLIM_INFINITY and soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-            log.debug("raised the open-files limit from %d to %d", soft, hard)
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20  # Linux's default fs.nr_open
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            log.debug("raised the open-files limit from %d to %d", soft, target)
     except (ValueError, OSError) as e:  # pragma: no cover - a platform that refuses: keep what we have
         log.debug("could not raise the open-files limit: %s", e)

@@ -41,8 +41,8 @@ from typing import Any, Protocol, Sequence, TextIO
 from . import access, tls
 from .access_log import access_log
 from .config import Settings
-from .errors import ConfigError
 from .connections import Limits, raise_descriptor_limit
+from .errors import ConfigError
 from .filters import Filter
 from .http_port import HttpPort
 from .rest.app import RestApp
