@@ -386,13 +386,6 @@ class _Describer:
         services: dict[str, ServiceDef] = {}
         for cls in meta.get("services", []):
             methods = {n: self.method(cls, cls.__name__, n) for n in cls.thrift_services}
-            for m in methods.values():
-                for f in m.throws:
-                    if f.type.struct is None or not f.type.struct.is_exception:
-                        raise IdlError(
-                            f"{self.path}: {cls.__name__}.{m.name} throws {f.type.name}, "
-                            "which is not an exception"
-                        )
             base = cls.__mro__[1]
             services[cls.__name__] = ServiceDef(
                 name=cls.__name__,

@@ -6,7 +6,10 @@ is what thriftpy2's own loader makes: struct classes from `thriftpy2.thrift.TPay
 `_VALUES_TO_NAMES`, service classes with ``<method>_args``/``<method>_result``, constants and
 typedefs as attributes, ``__thrift_meta__`` listing it all. Line numbers and annotations are
 kept where thriftpy2 keeps them (``__thrift_lineno__``, ``__thrift_field_annotations__``, ...),
-and also where it does not (namespaces, typedefs, enum items).
+and also where it does not: a namespace's (``__thrift_namespace_annotations__``), a typedef's
+(``__thrift_typedef_annotations__``), a type's (``__thrift_field_type_annotations__``,
+``__thrift_typedef_type_annotations__``), an enum item's (``__thrift_item_annotations__``).
+An annotation without a value has the value "1", as in Apache's compiler.
 
 Names are resolved as Apache's compiler does: a definition of this file, or ``inc.Name`` for
 one of an included file ``inc.thrift``, in any order within a file (a struct may name one
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import keyword
 import os
 import types
 from pathlib import Path
@@ -111,7 +115,9 @@ class _Module:
         self.decls: dict[str, syn.Definition] = {}
         self.built: dict[str, Any] = {}
         self.building: set[str] = set()
-        self.typedef_annotations: dict[str, dict[str, str]] = {}
+        self.typedef_annotations: dict[str, dict[str, str]] = {}  # typedef Foo Bar (these)
+        self.type_annotations: dict[str, dict[str, str]] = {}  # typedef Foo (these) Bar
+        self.unfilled: dict[type, syn.Struct] = {}  # struct classes whose fields are not built yet
 
     def error(self, line: int, column: int, message: str) -> IdlSyntaxError:
         return IdlSyntaxError(self.path, line, column, message)
@@ -127,17 +133,21 @@ class _Module:
         for d in self.doc.definitions:
             if d.name in self.decls:
                 raise self.error(d.line, d.column, f"{d.name!r} is already defined in this file")
+            _check_name(self, d.name, d.line, d.column)
             self.decls[d.name] = d
-        # Structs first as empty classes: fields may name any struct of the file, also their own.
+        # Structs first as empty classes: fields may name any struct of the file, also their own;
+        # their fields are built on first need (a constant of that struct) or in file order.
         for d in self.doc.definitions:
             if isinstance(d, syn.Struct):
-                self.built[d.name] = self.empty_struct(d)
-        for d in self.doc.definitions:
-            self.definition(d.name)
+                cls = self.built[d.name] = self.empty_struct(d)
+                self.unfilled[cls] = d
         for d in self.doc.definitions:
             if isinstance(d, syn.Struct):
-                self.fill_struct(d, self.built[d.name])
+                self.ready(self.built[d.name])
+            else:
+                self.definition(d.name)
         self.m.__thrift_typedef_annotations__ = self.typedef_annotations  # type: ignore[attr-defined]
+        self.m.__thrift_typedef_type_annotations__ = self.type_annotations  # type: ignore[attr-defined]
         for d in self.doc.definitions:
             value = self.built[d.name]
             if isinstance(d, syn.Struct):
@@ -165,9 +175,10 @@ class _Module:
                 self.typedef_annotations[d.name] = dict(d.annotations)
             elif isinstance(d, syn.Typedef):
                 value = self.ttype(d.type)
-                ann = {**d.type.annotations, **d.annotations}
-                if ann:
-                    self.typedef_annotations[d.name] = ann
+                if d.annotations:
+                    self.typedef_annotations[d.name] = dict(d.annotations)
+                if d.type.annotations:
+                    self.type_annotations[d.name] = dict(d.type.annotations)
             elif isinstance(d, syn.Const):
                 value = self.const_value(d.value, self.ttype(d.type), d.name)
             elif isinstance(d, syn.Service):
@@ -187,13 +198,14 @@ class _Module:
         "enum", "senum" or "service"."""
         found = self.find(name)
         if found is None:
-            head = name.partition(".")[0]
-            if head in self.includes():
-                raise self.error(line, column, f"{head}.thrift defines no {what} {name.partition('.')[2]!r}")
+            for inc in sorted(self.includes(), key=len, reverse=True):
+                if name.startswith(inc + "."):
+                    raise self.error(line, column, f"{inc}.thrift defines no {what} {name[len(inc) + 1 :]!r}")
             raise self.error(line, column, f"unknown {what} {name!r}")
         return found
 
     def includes(self) -> dict[str, types.ModuleType]:
+        """The included modules by the name this file calls them (the file name less .thrift)."""
         return {m.__name__: m for m in self.meta["includes"]}
 
     def find(self, name: str) -> tuple[Any, str] | None:
@@ -204,14 +216,19 @@ class _Module:
         head, _, rest = name.partition(".")
         if not rest:
             return None
-        if head in self.decls and isinstance(self.decls[head], syn.Enum):
-            enum = self.definition(head)
-            if rest in enum._NAMES_TO_VALUES:
+        if head in self.decls and isinstance(self.decls[head], (syn.Enum, syn.Typedef)):
+            enum = self.definition(head)  # an enum, or a typedef of one: (TType.I32, enum)
+            if isinstance(enum, tuple) and enum[0] == TType.I32:
+                enum = enum[1]
+            if rest in getattr(enum, "_NAMES_TO_VALUES", {}):
                 return enum._NAMES_TO_VALUES[rest], "enum value"
             return None
-        child = self.includes().get(head)
-        if child is not None:
-            return self.loader.filled[id(child)].find(rest)
+        # an include's name may itself hold dots (include "a.b.thrift" is a.b): longest first
+        for inc, child in sorted(self.includes().items(), key=lambda kv: -len(kv[0])):
+            if name.startswith(inc + "."):
+                found = self.loader.filled[id(child)].find(name[len(inc) + 1 :])
+                if found is not None:
+                    return found
         return None
 
     # -- types ------------------------------------------------------------------------------
@@ -244,6 +261,7 @@ class _Module:
         nxt = 0
         for item in d.items:
             value = nxt if item.value is None else item.value
+            _check_name(self, item.name, item.line, item.column)
             if item.name in values:
                 raise self.error(item.line, item.column, f"enum {d.name} already has a value {item.name!r}")
             if not -(2**31) <= value < 2**31:
@@ -274,18 +292,30 @@ class _Module:
         setattr(self.m, d.name, cls)
         return cls
 
-    def fill_struct(self, d: syn.Struct, cls: type) -> None:
-        self.fill_fields(cls, d.fields, f"{d.kind} {d.name}")
-        gen_init(cls, cls.thrift_spec, cls.default_spec)  # type: ignore[attr-defined]
+    def ready(self, cls: type) -> type:
+        """`cls` with its fields built (a struct of an included file always is)."""
+        d = self.unfilled.get(cls)
+        if d is not None:
+            if d.name in self.building:
+                raise self.error(d.line, d.column, f"a default of {d.name} is a {d.name} itself")
+            self.building.add(d.name)
+            try:
+                self.fill_fields(cls, d.fields, f"{d.kind} {d.name}", exception_only=False)
+                gen_init(cls, cls.thrift_spec, cls.default_spec)  # type: ignore[attr-defined]
+            finally:
+                self.building.discard(d.name)
+            del self.unfilled[cls]
+        return cls
 
-    def fill_fields(self, cls: type, fields: list[syn.FieldDecl], owner: str, first: int = 0) -> None:
-        """`thrift_spec` and friends of a struct or of a method's args/result; `first` is
-        where the field list starts in `thrift_spec` order (a result's success field is 0)."""
+    def fill_fields(self, cls: type, fields: list[syn.FieldDecl], owner: str, exception_only: bool) -> None:
+        """`thrift_spec` and friends of a struct or of a method's args or result (whose
+        fields, the `throws`, must be exceptions: `exception_only`)."""
         thrift_spec: dict[int, tuple[Any, ...]] = {}
         default_spec: list[tuple[str, Any]] = []
         tspec: dict[str, tuple[bool, Any]] = {}
         linenos: dict[str, int] = {}
         annotations: dict[str, dict[str, str]] = {}
+        type_annotations: dict[str, dict[str, str]] = {}  # 1: i32 (these) x (not these)
         implicit = -1
         for f in fields:
             if f.id is None:  # Apache numbers fields without an id -1, -2, ...
@@ -299,21 +329,26 @@ class _Module:
                 raise self.error(f.line, f.column, f"{owner}: field id {fid} is used twice ({thrift_spec[fid][1]!r} and {f.name!r})")
             if f.name in tspec:
                 raise self.error(f.line, f.column, f"{owner}: a field named {f.name!r} is declared twice")
+            _check_name(self, f.name, f.line, f.column, field=True)
             spec = self.ttype(f.type)
+            if exception_only and not (isinstance(spec, tuple) and isinstance(spec[1], type) and issubclass(spec[1], TException)):
+                raise self.error(f.type.line, f.type.column, f"{owner} {_type_name(f.type)}, which is not an exception")
             required = f.requiredness == "required"
             thrift_spec[fid] = _field_spec(spec, f.name, required)
             default = self.const_value(f.default, spec, f.name) if f.default is not None else None
             default_spec.append((f.name, default))
             tspec[f.name] = (required, spec)
             linenos[f.name] = f.line
-            ann = {**f.type.annotations, **f.annotations}
-            if ann:
-                annotations[f.name] = ann
+            if f.annotations:
+                annotations[f.name] = dict(f.annotations)
+            if f.type.annotations:
+                type_annotations[f.name] = dict(f.type.annotations)
         cls.thrift_spec = thrift_spec  # type: ignore[attr-defined]
         cls.default_spec = default_spec  # type: ignore[attr-defined]
         cls._tspec = tspec  # type: ignore[attr-defined]
         cls.__thrift_field_linenos__ = linenos  # type: ignore[attr-defined]
         cls.__thrift_field_annotations__ = annotations  # type: ignore[attr-defined]
+        cls.__thrift_field_type_annotations__ = type_annotations  # type: ignore[attr-defined]
 
     # -- services ---------------------------------------------------------------------------
     def service(self, d: syn.Service) -> type:
@@ -332,10 +367,11 @@ class _Module:
             if fn.name in own or fn.name in inherited:
                 raise self.error(fn.line, fn.column, f"service {d.name} already has a method {fn.name!r}")
             args_cls = type(f"{fn.name}_args", (TPayload,), {"__module__": self.m.__name__})
-            self.fill_fields(args_cls, fn.args, f"{d.name}.{fn.name}")
+            _check_name(self, fn.name, fn.line, fn.column)
+            self.fill_fields(args_cls, fn.args, f"{d.name}.{fn.name}", exception_only=False)
             gen_init(args_cls, args_cls.thrift_spec, args_cls.default_spec)  # type: ignore[attr-defined]
             result_cls = type(f"{fn.name}_result", (TPayload,), {"__module__": self.m.__name__})
-            self.fill_fields(result_cls, fn.throws, f"{d.name}.{fn.name} throws")
+            self.fill_fields(result_cls, fn.throws, f"{d.name}.{fn.name} throws", exception_only=True)
             result_cls.oneway = fn.oneway  # type: ignore[attr-defined]
             if fn.returns is not None:
                 if fn.oneway:
@@ -409,7 +445,7 @@ class _Module:
             kspec, vspec = spec[1]
             return {_hashable(self.const_value(k, kspec, name)): self.const_value(x, vspec, name) for k, x in v.value}
         if ttype == TType.STRUCT:
-            cls = spec[1]
+            cls = self.ready(spec[1])
             if v.kind != "map":
                 raise bad(f"a {cls.__name__} written as a map {{...}}")
             tspec = cls._tspec
@@ -427,14 +463,45 @@ class _Module:
         the bare ``VALUE`` where the type is that enum), or Scrooge's ``True``/``False``."""
         ref: str = v.value
         ttype = spec[0] if isinstance(spec, tuple) else spec
-        if ttype == TType.I32 and isinstance(spec, tuple) and ref in spec[1]._NAMES_TO_VALUES:
-            return spec[1]._NAMES_TO_VALUES[ref]
         if ttype == TType.BOOL and ref in ("True", "False") and ref not in self.decls:
             return ref == "True"
-        value, kind = self.lookup(ref, v.line, v.column, "constant")
+        enum = spec[1] if ttype == TType.I32 and isinstance(spec, tuple) else None
+        found = self.find(ref)
+        if found is None and enum is not None and ref.rpartition(".")[2] in enum._NAMES_TO_VALUES:
+            # Apache reads Enum.VALUE by the constant's type: the enum may be an included one
+            # that this file names through a typedef or not at all (Scrooge also a bare VALUE)
+            return enum._NAMES_TO_VALUES[ref.rpartition(".")[2]]
+        value, kind = found if found is not None else self.lookup(ref, v.line, v.column, "constant")
         if kind not in ("const", "enum value"):
             raise self.error(v.line, v.column, f"{name}: {ref} is a {kind}, not a value")
         return self.const_value(_as_const(value, v), spec, name) if kind == "enum value" else _copy(value)
+
+
+# Apache's compiler refuses these as names (t_generator::lang_keywords: words of the languages it
+# generates), and so does Scrooge (ThriftKeywords).
+_RESERVED = frozenset(
+    """BEGIN END __CLASS__ __DIR__ __FILE__ __FUNCTION__ __LINE__ __METHOD__ __NAMESPACE__ abstract
+    alias and args as assert begin break case catch class clone continue declare def default del
+    delete do dynamic elif else elseif elsif end enddeclare endfor endforeach endif endswitch
+    endwhile ensure except exec finally float for foreach from function global goto if implements
+    import in inline instanceof interface is lambda module native new next nil not or package pass
+    public print private protected raise redo rescue retry register return self sizeof static super
+    switch synchronized then this throw transient try undef unless unsigned until use var virtual
+    volatile when while with xor yield""".split()
+)
+
+
+def _check_name(m: _Module, name: str, line: int, column: int, field: bool = False) -> None:
+    if name in _RESERVED:
+        raise m.error(line, column, f"{name!r} is a reserved word (Thrift reserves the keywords of the languages it generates)")
+    if field and keyword.iskeyword(name):
+        raise m.error(line, column, f"{name!r} is a Python keyword, which cannot name a field of a Python struct")
+
+
+def _type_name(t: syn.TypeRef) -> str:
+    if t.kind in ("base", "named"):
+        return t.name
+    return f"{t.kind}<{','.join(_type_name(a) for a in t.args)}>"
 
 
 def _field_spec(spec: Any, name: str, required: bool) -> tuple[Any, ...]:

@@ -490,7 +490,7 @@ class _Tree(Transformer):  # type: ignore[type-arg]
 
     def annotation(self, items: list[Any]) -> tuple[str, str]:
         key = str(items[0])
-        return key, (_unquote(self.path, items[1]) if len(items) > 1 else "")
+        return key, (_unquote(self.path, items[1]) if len(items) > 1 else "1")  # "1": Apache's value for none
 
     # -- constants --------------------------------------------------------------------------
     def const_int(self, items: list[Any]) -> ConstValue:
