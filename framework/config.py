@@ -147,6 +147,17 @@ def zk_path(v: Any) -> str:
     return s
 
 
+def dtab_text(v: Any) -> str:
+    from .dtab import BadDtab, parse_dtab
+
+    s = text(v)
+    try:
+        parse_dtab(s)
+    except BadDtab as e:
+        raise ValueError(f"expected a dtab such as '/s => /$/zk2/zk:2181/aviary/prod': {e}") from None
+    return s
+
+
 # -- the settings ----------------------------------------------------------------------------
 
 HOST_SETTINGS: tuple[Setting, ...] = (
@@ -157,6 +168,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("zk_digest", "", text, "digest ACL credentials 'user:password' for the znodes Aviary creates (empty: open ACL)"),
     Setting("curator", False, boolean, "also announce in Curator x-discovery format (what Spring Cloud Zookeeper reads)"),
     Setting("curator_root", "/services", zk_path, "root path of Curator x-discovery registrations"),
+    Setting("dtab", "", dtab_text, "base delegation table that clients bind logical destinations (/s/echo) through, e.g. '/s => /$/zk2/zk:2181/aviary/prod'"),
     Setting("env", "dev", text, "environment name, the middle of the serverset path"),
     Setting("production", False, boolean, "marks a production environment (the mock plugin refuses 'replace' mode there)"),
     Setting("shard", 0, non_negative, "shard number written in the member"),

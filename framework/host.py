@@ -38,6 +38,7 @@ import uvicorn
 from . import access, tls
 from .access_log import access_log
 from .config import Settings
+from .dtab import set_base_dtab
 from .errors import ConfigError
 from .filters import Filter
 from .rest.app import RestApp
@@ -181,6 +182,7 @@ class Host:
         if len(set(names)) != len(names):
             raise ConfigError("services", f"a service is named twice: {', '.join(names)}")
         self.settings = settings
+        set_base_dtab(settings.dtab)  # what clients bind logical destinations (/s/…) through
         self.services = services
         self.out = out or sys.stdout
         self.extensions = list(extensions)

@@ -28,6 +28,7 @@ import logging
 from typing import Any, Callable
 
 from ..context import Context
+from ..dtab import BadDtab, dtab_of
 from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, WireError
 from ..metrics import registry
 from ..service import Call, run_eagerly
@@ -234,10 +235,12 @@ class MuxSession(Session):
                     d = w.parse_tdispatch(body)
                     for problem in w.contexts_to_context(d.contexts, ctx):
                         self.server.bad_input("bad_context", self.conn, f"tag {tag}: {problem} (ignored)")
+                    if d.dtab:
+                        ctx.dtab = dtab_of(d.dtab)
                     payload = d.body
             else:
                 ctx.trace, payload = w.parse_treq(body)
-        except WireError as e:
+        except (WireError, BadDtab) as e:
             self.server.bad_input("malformed", self.conn, f"tag {tag}: {e}")
             self._write(w.RERR, tag, str(e).encode())
             return

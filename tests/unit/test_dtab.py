@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from framework.discovery import names
-from framework.discovery.dtab import (
+from framework.discovery.namer import bind, evaluate, resolve_names
+from framework.dtab import (
     ANY,
     EMPTY,
     FAIL,
@@ -22,14 +23,11 @@ from framework.discovery.dtab import (
     Path,
     Union_,
     Weighted,
-    bind,
     dtab_of,
-    evaluate,
     parse_dentry,
     parse_dtab,
     parse_path,
     parse_tree,
-    resolve_names,
     show,
 )
 

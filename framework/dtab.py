@@ -16,17 +16,18 @@ syntax and the evaluation rules are Finagle's:
 Later dentries take precedence: a path is looked up against the table from its last entry to
 its first, and every entry whose prefix matches contributes a branch of an alternation, so a
 per-request override (``Dtab-Local``) appended to the base table wins where it applies and
-falls back to the base where it says ``~``. `bind` resolves a path to a tree of `names.Name`s;
-`evaluate` flattens it to the set of names a client balances over.
+falls back to the base where it says ``~``. This module is the syntax and the table;
+`framework.discovery.namer` binds a path through a table to the names a client balances over.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, Iterator, Union
 
-from ..errors import AviaryError
-from . import names
+from .errors import AviaryError
 
 __all__ = [
     "BadDtab",
@@ -46,13 +47,13 @@ __all__ = [
     "parse_tree",
     "parse_dentry",
     "parse_dtab",
-    "bind",
-    "evaluate",
-    "MAX_DEPTH",
+    "dtab_of",
+    "show",
+    "local",
+    "local_dtab",
+    "base_dtab",
+    "set_base_dtab",
 ]
-
-MAX_DEPTH = 100  # rewrites before a lookup is given up as a loop (Finagle's namerMaxDepth)
-
 
 class BadDtab(AviaryError):
     """A path, name tree or dtab that does not parse, or that cannot be bound."""
@@ -101,7 +102,7 @@ def _show_label(label: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
-    value: object  # a Path while unbound, a names.Name once bound
+    value: object  # a Path while unbound, a destination (`framework.discovery.names.Name`) once bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +198,11 @@ class Dentry:
             return False
         return all(p is ANY or p == label for p, label in zip(self.prefix, path.labels))
 
+    def show_prefix(self) -> str:
+        return "".join("/" + ("*" if p is ANY else _show_label(p)) for p in self.prefix) or "/"  # type: ignore[arg-type]
+
     def show(self) -> str:
-        pfx = "".join("/" + ("*" if p is ANY else _show_label(p)) for p in self.prefix) or "/"  # type: ignore[arg-type]
-        return f"{pfx}=>{show(self.dst)}"
+        return f"{self.show_prefix()}=>{show(self.dst)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +229,10 @@ class Dtab:
         if not found:
             return NEG
         return found[0] if len(found) == 1 else Alt(tuple(found))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(prefix, destination) pairs, the form Mux and TTwitter carry delegations in."""
+        return [(d.show_prefix(), show(d.dst)) for d in self.dentries]
 
     def show(self) -> str:
         return ";".join(d.show() for d in self.dentries)
@@ -424,113 +431,6 @@ def parse_dtab(text: str) -> Dtab:
     return d
 
 
-# --- binding: rewriting through the dtab until the namers answer ----------------------------
-
-_INET = ("inet", "fixedinet")
-_SERVERSET = ("zk2", "com.twitter.serverset")
-
-
-def _namer(path: Path) -> NameTree:
-    """What the namers under ``/$/`` make of `path` (`NEG` for any other path)."""
-    labels = path.labels
-    if len(labels) < 2 or labels[0] != "$":
-        return NEG
-    kind, rest = labels[1], labels[2:]
-    if kind in _INET:
-        # /$/inet/host/port[/residual…] or /$/inet/port (this host)
-        if len(rest) >= 2 and rest[1].isdigit():
-            host, port = rest[0], rest[1]
-        elif rest and rest[0].isdigit():
-            host, port = "127.0.0.1", rest[0]
-        else:
-            raise BadDtab(f"{path.show()}: expected /$/{kind}/host/port")
-        return Leaf(names.Name("inet", addresses=((host, int(port)),)))
-    if kind == "nil":
-        return EMPTY
-    if kind == "fail":
-        return FAIL
-    if kind in _SERVERSET:
-        # /$/zk2/<hosts>/<path…>[:endpoint], as Finagle's ServersetNamer reads it
-        if len(rest) < 2:
-            raise BadDtab(f"{path.show()}: expected /$/{kind}/<zk host:port[,…]>/<serverset path>[:endpoint]")
-        hosts, zk_labels = rest[0], list(rest[1:])
-        last, _, endpoint = zk_labels[-1].partition(":")
-        zk_labels[-1] = last
-        try:
-            for h in hosts.split(","):
-                names.parse_address(h, path.show())
-        except names.BadName as e:
-            raise BadDtab(str(e)) from None
-        return Leaf(names.Name("zk2", clusters=(hosts,), path="/" + "/".join(zk_labels), endpoint=endpoint or None))
-    raise BadDtab(f"{path.show()}: no namer {kind!r} (known: inet, zk2, com.twitter.serverset, nil, fail)")
-
-
-def bind(dtab: Dtab, path: Path | str) -> NameTree:
-    """Rewrite `path` through `dtab` (entries first, then the namers under ``/$/``) until every
-    leaf is a `names.Name`. Alternations keep their first non-negative branch; unions drop
-    negative and failed branches; the result has no `Alt` left (Finagle's `Namer.bind`)."""
-    if isinstance(path, str):
-        path = parse_path(path)
-    return _bind(dtab, Leaf(path), 0)
-
-
-def _bind(dtab: Dtab, tree: NameTree, depth: int) -> NameTree:
-    if depth > MAX_DEPTH:
-        raise BadDtab(f"more than {MAX_DEPTH} rewrites: the dtab loops")
-    if isinstance(tree, Leaf):
-        if isinstance(tree.value, names.Name):
-            return tree
-        assert isinstance(tree.value, Path)
-        looked = dtab.lookup(tree.value)
-        if looked is NEG:
-            looked = _namer(tree.value)
-            if isinstance(looked, Leaf):
-                return looked
-        return _bind(dtab, looked, depth + 1)
-    if isinstance(tree, Alt):
-        for t in tree.trees:
-            bound = _bind(dtab, t, depth)
-            if bound is not NEG:
-                return bound
-        return NEG
-    if isinstance(tree, Union_):
-        kept = [Weighted(w.weight, b) for w in tree.trees if (b := _bind(dtab, w.tree, depth)) not in (NEG, FAIL)]
-        if not kept:
-            return NEG
-        return kept[0].tree if len(kept) == 1 else Union_(tuple(kept))
-    return tree
-
-
-def evaluate(tree: NameTree) -> frozenset[names.Name] | None:
-    """The names a bound tree reaches (weights dropped), or None when it is negative or fails."""
-    if tree is NEG or tree is FAIL:
-        return None
-    if tree is EMPTY:
-        return frozenset()
-    if isinstance(tree, Leaf):
-        return frozenset([tree.value])  # type: ignore[list-item]
-    if isinstance(tree, Alt):
-        for t in tree.trees:
-            r = evaluate(t)
-            if t is FAIL:
-                return None
-            if r is not None:
-                return r
-        return None
-    assert isinstance(tree, Union_)
-    found = [r for w in tree.trees if (r := evaluate(w.tree)) is not None]
-    return frozenset().union(*found) if found else None
-
-
-def resolve_names(dtab: Dtab, path: Path | str) -> frozenset[names.Name]:
-    """The names `path` reaches through `dtab`; `BadDtab` when it is negative or fails."""
-    shown = path if isinstance(path, str) else path.show()
-    found = evaluate(bind(dtab, path))
-    if found is None:
-        raise BadDtab(f"{shown}: no dtab entry or namer resolves it (dtab: {dtab.show() or 'empty'})")
-    return found
-
-
 def dtab_of(entries: Iterable[tuple[str, str]]) -> Dtab:
     """A dtab from (prefix, destination) pairs, as the Mux and TTwitter wire forms carry it."""
     return Dtab(tuple(Dentry(_parse_prefix(src), parse_tree(dst)) for src, dst in entries))
@@ -541,3 +441,46 @@ def _parse_prefix(text: str) -> tuple[str | _Any, ...]:
     pfx = p.prefix()
     p.end()
     return pfx
+
+
+# --- the per-request override a caller sets for the calls it makes ---------------------------
+
+_local: contextvars.ContextVar[Dtab] = contextvars.ContextVar("aviary_dtab_local", default=Dtab())
+
+
+@contextlib.contextmanager
+def local(dtab: Dtab | str) -> Iterator[Dtab]:
+    """Send every client call made inside the block with `dtab` appended to the delegations
+    it carries (Finagle's ``Dtab.unwind { Dtab.local ++= … }``)::
+
+        with framework.dtab.local("/s/echo => /s/echo-staging"):
+            await echo.call("echo", "hi")   # this call, and every call its server makes
+    """
+    extra = parse_dtab(dtab) if isinstance(dtab, str) else dtab
+    token = _local.set(_local.get() + extra)
+    try:
+        yield extra
+    finally:
+        _local.reset(token)
+
+
+def local_dtab() -> Dtab:
+    """The delegations `local` added in this task or thread (empty outside any block)."""
+    return _local.get()
+
+
+# --- the process's base table ------------------------------------------------------------------
+
+_base = Dtab()
+
+
+def base_dtab() -> Dtab:
+    """The table every logical destination is bound through (the host sets it from the
+    ``dtab`` setting; Finagle's ``Dtab.base``)."""
+    return _base
+
+
+def set_base_dtab(dtab: Dtab | str) -> Dtab:
+    global _base
+    _base = parse_dtab(dtab) if isinstance(dtab, str) else dtab
+    return _base
