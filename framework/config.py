@@ -181,6 +181,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
+    Setting("max_pending_calls", 0, non_negative, "calls a service may have pending before it refuses more, retryably (NACK, LOADSHEDDING, 503; 0: no limit)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
@@ -200,6 +201,7 @@ SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
     Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
+    Setting("max_pending_calls", None, non_negative, "this service's pending-call limit (default: the host's max_pending_calls)"),
     Setting("access_log", False, boolean, "log every call of this service on the logger aviary.access: 'Echo.repeat ok 1.2ms thrift' (see framework.access_log)"),
     Setting("allow", None, parse_allow, "per-method allow-lists of client identities: {method = [identity, …], \"*\" = […]} (see framework.access)"),
 )

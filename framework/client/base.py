@@ -37,6 +37,7 @@ from ..discovery.names import Name
 from ..discovery.namer import BoundResolution, resolve_names
 from ..dtab import BadDtab, Dtab, Path, base_dtab, local_dtab, parse_dtab, parse_path
 from ..errors import (
+    TAPP_LOADSHEDDING,
     TAPP_PROTOCOL_ERROR,
     TAPP_UNKNOWN_METHOD,
     ApplicationError,
@@ -109,16 +110,18 @@ class RemoteError(ApplicationError):
         return self.remote_kind
 
 
-_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError"}
+_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 11: "Loadshedding"}
 
 
-def application_error(type_: int, message: str) -> ApplicationError:
+def application_error(type_: int, message: str) -> ApplicationError | Refused:
     """A Thrift TApplicationException a member answered with (plain Thrift or ThriftMux), as
     the error the caller sees."""
     if type_ == TAPP_UNKNOWN_METHOD:
         return UnknownMethod(message)
     if type_ == TAPP_PROTOCOL_ERROR:
         return InvalidArgument(message)
+    if type_ == TAPP_LOADSHEDDING:
+        return Refused(message)
     return RemoteError(_APP_KINDS.get(type_, "Unknown"), message)
 
 

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 from ..context import Context
 from ..dtab import BadDtab, dtab_of
-from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, WireError
+from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, Overloaded, WireError
 from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
@@ -304,6 +304,11 @@ class MuxSession(Session):
             return
         if isinstance(error, asyncio.CancelledError):
             self._reply_error_status(pending.kind, pending.tag, "the call was cancelled")
+        elif isinstance(error, Overloaded):  # refused before it ran: a NACK, which clients retry elsewhere
+            if pending.kind == w.TDISPATCH:
+                self._write(w.RDISPATCH, pending.tag, w.encode_rdispatch(w.NACK, b"", w.nack_contexts()))
+            else:
+                self._write(w.RREQ, pending.tag, w.encode_rreq(w.NACK))
         else:
             r = self._replies
             r.prefix = _prefix(pending.kind)
