@@ -29,7 +29,7 @@ import os
 import ssl as _ssl
 import struct
 import threading
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..context import Context, Deadline, TraceId, current
 from ..discovery.resolver import Resolution, resolve
@@ -42,6 +42,7 @@ from ..errors import (
     TAPP_UNKNOWN_METHOD,
     ApplicationError,
     AviaryError,
+    ConfigError,
     DeadlineExceeded,
     InvalidArgument,
     Unavailable,
@@ -52,6 +53,7 @@ from ..idl import Idl, Method, ServiceDef, load, locate
 from ..service import Call
 from ..thrift.ttwitter import RETRIES_CONTEXT_KEY, encode_request_header
 from ..tracing import b3_headers, deadline_header
+from .backup import BackupRequests
 from .balancer import Balancer, NoMembers, Node, RetryBudget
 
 _MAX_ROUTES = 32  # member sets a client keeps balancers for (the base one always)
@@ -182,6 +184,8 @@ class BaseClient:
         client_id: str | None = None,
         ssl: _ssl.SSLContext | None = None,
         dtab: Dtab | str | None = None,
+        backups: float = 0.0,
+        idempotent: Iterable[str] = (),
     ) -> None:
         if not isinstance(idl, Idl):
             path = os.fspath(idl)
@@ -214,6 +218,13 @@ class BaseClient:
         self.max_attempts = max_attempts
         self.client_id = client_id
         self.ssl = ssl  # every connection to every member uses it (`framework.tls.client_context`)
+        # Backup requests (`framework.client.backup`) for the methods safe to send twice: those
+        # named here and those the IDL marks ``(idempotent = "true")``.
+        self.idempotent = frozenset(idempotent) | {n for n, m in self.methods.items() if m.annotations.get("idempotent") == "true"}
+        unknown = sorted(self.idempotent - set(self.methods))
+        if unknown:
+            raise ConfigError("idempotent", f"{', '.join(unknown)}: no such method on {self.definition.name} (methods: {', '.join(self.methods)})")
+        self.backups = BackupRequests(self.name, backups) if backups else None
         self.filters = list(filters)
         self._chain: Handler = compose(self.filters, self._dispatch)
         self.calls = 0
@@ -303,13 +314,21 @@ class BaseClient:
         self.calls += 1
         self.budget.deposit()
         deadline = asyncio.get_running_loop().time() + left
-        last: Node | None = None
-        attempt = 0
         balancer = self._balancer_for(call)
+        if self.backups is None or call.method.name not in self.idempotent:
+            return await self._send(call, balancer, deadline, [])
+        tried: list[Node] = []  # the original's member, for the backup to avoid
+        return await self.backups.race(lambda is_backup: self._send(call, balancer, deadline, tried))
+
+    async def _send(self, call: Call, balancer: Balancer, deadline: float, tried: list[Node]) -> Any:
+        """The call on one member, retried on another while that is safe (`NotSent`, `Refused`)."""
+        last: Node | None = tried[0] if tried else None
+        attempt = 0
         while True:
             attempt += 1
             node = balancer.pick(avoid=last)
-            answered = False
+            tried.append(node)
+            answered: bool | None = False
             try:
                 async with asyncio.timeout_at(deadline):  # a timer on this task, no extra task per call
                     result = await self._attempt(node, call)
@@ -323,6 +342,9 @@ class BaseClient:
                 last = node
             except TimeoutError:
                 raise self._timed_out(call, node) from None
+            except asyncio.CancelledError:
+                answered = None  # given up by the caller (a backup answered first): no failure
+                raise
             except (ApplicationError, InvalidArgument):
                 answered = True
                 raise
