@@ -173,3 +173,9 @@ def test_wire_pairs() -> None:
     assert dtab_of([("/s/echo", "/$/inet/127.0.0.1/1 | ~")]) == parse_dtab("/s/echo => /$/inet/127.0.0.1/1 | ~")
     with pytest.raises(BadDtab):
         dtab_of([("s/echo", "/x")])
+
+
+def test_the_namer_paths_are_the_destination_strings_clients_take() -> None:
+    # /$/zk2/… and /$/inet/… name exactly what zk2!… and inet!… do.
+    assert resolve_names(Dtab(), "/$/zk2/127.0.0.1:2181/aviary/prod/echo:http") == {names.parse("zk2!127.0.0.1:2181!/aviary/prod/echo!http")}
+    assert resolve_names(Dtab(), "/$/inet/10.0.0.1/9999") == {names.parse("inet!10.0.0.1:9999")}
