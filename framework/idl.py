@@ -466,7 +466,7 @@ def doc_comments(text: str) -> dict[int, str]:
 
 
 def _clean_doc(raw: str) -> str:
-    body = raw[3:-2]
+    body = raw[3:-2].strip("*")  # also the extra stars of /*** ... ***/
     lines = [re.sub(r"^\s*\* ?", "", ln) for ln in body.splitlines()]
     return "\n".join(lines).strip()
 
