@@ -198,6 +198,9 @@ class _Module:
         "enum", "senum" or "service"."""
         found = self.find(name)
         if found is None:
+            head, _, rest = name.partition(".")
+            if head in self.decls and isinstance(self.decls[head], syn.Enum):
+                raise self.error(line, column, f"enum {head} has no value {rest!r}")
             for inc in sorted(self.includes(), key=len, reverse=True):
                 if name.startswith(inc + "."):
                     raise self.error(line, column, f"{inc}.thrift defines no {what} {name[len(inc) + 1 :]!r}")
