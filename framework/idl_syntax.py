@@ -404,9 +404,6 @@ class _Tree(Transformer):  # type: ignore[type-arg]
             svc.extends_line, svc.extends_column = _at(extends)
         return svc
 
-    def extends(self, items: list[Any]) -> Token:
-        return items[0]  # type: ignore[no-any-return]
-
     def function(self, items: list[Any]) -> Function:
         oneway = isinstance(items[0], Token) and items[0].type in ("ONEWAY", "ASYNC")
         rest = items[1:] if oneway else items
@@ -477,9 +474,6 @@ class _Tree(Transformer):  # type: ignore[type-arg]
     def list_type(self, items: list[Any]) -> TypeRef:
         (t,) = [i for i in items if isinstance(i, TypeRef)]
         return TypeRef("list", "list", (t,), {}, t.line, t.column)
-
-    def cpp_type(self, items: list[Any]) -> None:
-        return None
 
     def base_type(self, items: list[Any]) -> TypeRef:
         (t,) = items
