@@ -304,7 +304,7 @@ class _Module:
             self.building.add(d.name)
             try:
                 self.fill_fields(cls, d.fields, f"{d.kind} {d.name}", exception_only=False)
-                gen_init(cls, cls.thrift_spec, cls.default_spec)  # type: ignore[attr-defined]
+                _gen_init(cls)
             finally:
                 self.building.discard(d.name)
             del self.unfilled[cls]
@@ -332,7 +332,7 @@ class _Module:
                 raise self.error(f.line, f.column, f"{owner}: field id {fid} is used twice ({thrift_spec[fid][1]!r} and {f.name!r})")
             if f.name in tspec:
                 raise self.error(f.line, f.column, f"{owner}: a field named {f.name!r} is declared twice")
-            _check_name(self, f.name, f.line, f.column, field=True)
+            _check_name(self, f.name, f.line, f.column)
             spec = self.ttype(f.type)
             if exception_only and not (isinstance(spec, tuple) and isinstance(spec[1], type) and issubclass(spec[1], TException)):
                 raise self.error(f.type.line, f.type.column, f"{owner} {_type_name(f.type)}, which is not an exception")
@@ -372,7 +372,7 @@ class _Module:
             args_cls = type(f"{fn.name}_args", (TPayload,), {"__module__": self.m.__name__})
             _check_name(self, fn.name, fn.line, fn.column)
             self.fill_fields(args_cls, fn.args, f"{d.name}.{fn.name}", exception_only=False)
-            gen_init(args_cls, args_cls.thrift_spec, args_cls.default_spec)  # type: ignore[attr-defined]
+            _gen_init(args_cls)
             result_cls = type(f"{fn.name}_result", (TPayload,), {"__module__": self.m.__name__})
             self.fill_fields(result_cls, fn.throws, f"{d.name}.{fn.name} throws", exception_only=True)
             result_cls.oneway = fn.oneway  # type: ignore[attr-defined]
@@ -383,7 +383,7 @@ class _Module:
                 result_cls.default_spec.insert(0, ("success", None))  # type: ignore[attr-defined]
             elif fn.oneway and fn.throws:
                 raise self.error(fn.line, fn.column, f"oneway method {fn.name!r} cannot throw")
-            gen_init(result_cls, result_cls.thrift_spec, result_cls.default_spec)  # type: ignore[attr-defined]
+            _gen_init(result_cls)
             setattr(cls, f"{fn.name}_args", args_cls)
             setattr(cls, f"{fn.name}_result", result_cls)
             own.append(fn.name)
@@ -494,11 +494,33 @@ _RESERVED = frozenset(
 )
 
 
-def _check_name(m: _Module, name: str, line: int, column: int, field: bool = False) -> None:
+def _check_name(m: _Module, name: str, line: int, column: int) -> None:
     if name in _RESERVED:
         raise m.error(line, column, f"{name!r} is a reserved word (Thrift reserves the keywords of the languages it generates)")
-    if field and keyword.iskeyword(name):
-        raise m.error(line, column, f"{name!r} is a Python keyword, which cannot name a field of a Python struct")
+
+
+def _gen_init(cls: type) -> None:
+    """thriftpy2's generated ``__init__(self, a=..., b=...)``; where a field has a name that
+    Python reserves and Thrift does not (``None``, ``True``, ``nonlocal``, ``await``), one that
+    takes the same arguments by position or as ``**{"None": v}``."""
+    spec: list[tuple[str, Any]] = cls.default_spec  # type: ignore[attr-defined]
+    if not any(keyword.iskeyword(name) for name, _ in spec):
+        gen_init(cls, cls.thrift_spec, spec)  # type: ignore[attr-defined]
+        return
+    names = [name for name, _ in spec]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} given")
+        values = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names or k in values:
+                raise TypeError(f"{cls.__name__}() got an unexpected or repeated argument {k!r}")
+            values[k] = v
+        for name, default in spec:
+            setattr(self, name, values[name] if name in values else copy.deepcopy(default))
+
+    cls.__init__ = __init__  # type: ignore[misc]
 
 
 def _type_name(t: syn.TypeRef) -> str:

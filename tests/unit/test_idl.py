@@ -207,3 +207,14 @@ def test_an_error_in_an_included_file_names_that_file(tmp_path: Path) -> None:
     write(tmp_path, "struct Inner {\n  1: Nope n\n}\n", "inner.thrift")
     e = refused(tmp_path, 'include "inner.thrift"\nstruct Outer { 1: inner.Inner i }\n', "outer.thrift")
     assert (Path(e.path).name, e.line, e.column) == ("inner.thrift", 2, 6)
+
+
+def test_fields_named_as_python_keywords_thrift_allows(tmp_path: Path) -> None:
+    idl = load_idl(write(tmp_path, "struct S { 1: i32 None = 3, 2: string await, 3: bool nonlocal }\nservice X { S f(1: i32 True) }\n"))
+    S = idl.module.S
+    s = S(**{"await": "w"})
+    assert (getattr(s, "None"), getattr(s, "await"), getattr(s, "nonlocal")) == (3, "w", None)
+    assert getattr(S(1, "a", True), "nonlocal") is True
+    with pytest.raises(TypeError):
+        S(**{"unknown": 1})
+    assert [a.name for a in idl.service().methods["f"].args] == ["True"]
