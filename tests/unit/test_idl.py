@@ -218,3 +218,19 @@ def test_fields_named_as_python_keywords_thrift_allows(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         S(**{"unknown": 1})
     assert [a.name for a in idl.service().methods["f"].args] == ["True"]
+
+
+def test_what_scrooge_accepts_beyond_apache(tmp_path: Path) -> None:
+    idl = load_idl(
+        write(
+            tmp_path,
+            'senum Weekday { "MON", "TUE" }\n'
+            "enum Kind { SMALL, LARGE }\n"
+            'struct Box { 1: Kind (scrooge.note = "on a named type") kind = LARGE, 2: Weekday day = "MON" }\n'
+            "const bool ON = True\n",
+        )
+    )
+    box = idl.structs["Box"]
+    assert [(f.name, f.type.name, f.default) for f in box.fields] == [("kind", "Kind", 1), ("day", "string", "MON")]
+    assert idl.module.Box.__thrift_field_type_annotations__ == {"kind": {"scrooge.note": "on a named type"}}
+    assert idl.module.ON is True
