@@ -63,9 +63,6 @@ class _Loader:
 
     def module(self, path: Path, name: str, stack: tuple[str, ...]) -> types.ModuleType:
         key = os.path.realpath(path)
-        if key in stack:
-            chain = " -> ".join(os.path.basename(s) for s in (*stack, key))
-            raise IdlError(f"{path}: includes itself ({chain})")
         if key in self.modules:
             return self.modules[key]
         try:
@@ -80,6 +77,9 @@ class _Loader:
         for inc in doc.includes:
             child_path = self.find_include(path, inc)
             child_name = child_path.name[: -len(".thrift")] if child_path.name.endswith(".thrift") else child_path.name
+            if os.path.realpath(child_path) in (*stack, key):
+                chain = " -> ".join(os.path.basename(s) for s in (*stack, key, os.path.realpath(child_path)))
+                raise IdlSyntaxError(str(path), inc.line, inc.column, f"the includes go round in a circle: {chain}")
             child = self.module(child_path, child_name, (*stack, key))
             setattr(module, child_name, child)
             module.__thrift_meta__["includes"].append(child)  # type: ignore[attr-defined]
@@ -97,10 +97,6 @@ class _Loader:
                 return candidate
         looked = ", ".join([str(path.parent), *self.include_dirs])
         raise IdlSyntaxError(str(path), inc.line, inc.column, f"cannot find include {inc.path!r} (looked in {looked})")
-
-
-class _Unresolved(Exception):
-    """A name used before its definition could be built (a cycle through typedefs/consts)."""
 
 
 class _Module:
@@ -477,7 +473,7 @@ class _Module:
         value, kind = found if found is not None else self.lookup(ref, v.line, v.column, "constant")
         if kind not in ("const", "enum value"):
             raise self.error(v.line, v.column, f"{name}: {ref} is a {kind}, not a value")
-        return self.const_value(_as_const(value, v), spec, name) if kind == "enum value" else _copy(value)
+        return self.const_value(_as_const(value, v), spec, name) if kind == "enum value" else copy.deepcopy(value)
 
 
 # Apache's compiler refuses these as names (t_generator::lang_keywords: words of the languages it
@@ -551,10 +547,6 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, dict):
         return FrozenDict({_hashable(k): _hashable(x) for k, x in value.items()})
     return value
-
-
-def _copy(value: Any) -> Any:
-    return copy.deepcopy(value)
 
 
 def _as_const(value: int, at: syn.ConstValue) -> syn.ConstValue:

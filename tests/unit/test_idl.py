@@ -207,6 +207,10 @@ def test_an_error_in_an_included_file_names_that_file(tmp_path: Path) -> None:
     write(tmp_path, "struct Inner {\n  1: Nope n\n}\n", "inner.thrift")
     e = refused(tmp_path, 'include "inner.thrift"\nstruct Outer { 1: inner.Inner i }\n', "outer.thrift")
     assert (Path(e.path).name, e.line, e.column) == ("inner.thrift", 2, 6)
+    write(tmp_path, 'include "a.thrift"\n', "b.thrift")
+    e = refused(tmp_path, '\ninclude "b.thrift"\n', "a.thrift")
+    assert (Path(e.path).name, e.line, e.column) == ("b.thrift", 1, 9)
+    assert "a.thrift -> b.thrift -> a.thrift" in str(e)
 
 
 def test_fields_named_as_python_keywords_thrift_allows(tmp_path: Path) -> None:
