@@ -121,6 +121,9 @@ class _ServerSetWatch:
                 self._held.start()
             return
         self._hold_until = 0.0
+        if self._held is not None:  # members came back before the hold ran out
+            self._held.cancel()
+            self._held = None
         self.members = members
         self.ready.set()
         self._on_change()
