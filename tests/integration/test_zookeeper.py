@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
 import pytest
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
@@ -284,6 +285,14 @@ def test_unreachable_zookeeper_does_not_stop_serving_and_is_joined_when_it_comes
     with InProcessHost(lambda: [create()], zk=f"127.0.0.1:{port}", env=zk_env, zk_session_timeout_s=2) as h:
         assert re.search(r"not announced yet \(127\.0\.0\.1:\d+ unreachable\); serving anyway", h.out.getvalue()), h.out.getvalue()
         assert announcer_of(h).describe()["members"][0]["znode"] is None
+        # The admin port tells the truth meanwhile: not announced, and /health (200) says why.
+        admin_host, admin_port = h.addr("admin", "http")
+        body = httpx.get(f"http://{admin_host}:{admin_port}/admin/announcer").json()
+        assert body["announced"] is False and body["announcers"][0]["session_id"] is None
+        why = rf"announcer: no ZooKeeper session with 127\.0\.0\.1:{port} for \d+s \(socket connection error: .+\); not announced, serving anyway"
+        assert re.fullmatch(why, body["message"]), body
+        health = httpx.get(f"http://{admin_host}:{admin_port}/health")
+        assert health.status_code == 200 and re.fullmatch(rf"OK\n{why}\n", health.text), health.text
 
         async def call() -> Any:
             async with ThriftClient("echo.thrift", f"inet!{h.addr('echo')[0]}:{h.addr('echo')[1]}") as c:
