@@ -34,9 +34,10 @@ from support import ARTIFACTS, ROOT, parse_ready, require_tool  # noqa: E402
 DEBIAN_PYTHON = Path("/usr/bin/python3")
 USER, GROUP = "nobody", "nogroup"
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or os.geteuid() != 0, reason="needs root on Linux: the test installs inside a network namespace (ip netns)"
-)
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0, reason="needs root on Linux: the test installs inside a network namespace (ip netns)"),
+    pytest.mark.timeout(600),  # the first test also builds the bundle (pip wheel of every dependency)
+]
 
 
 def _sources_key() -> str:
