@@ -11,14 +11,15 @@ A host extension (see `framework.host.Extension`):
 * ``stop``: close the session.
 
 The session is a `ZooKeeperSession`: kazoo's client, replaced by a fresh one when the session
-cannot come back (a ZooKeeper rebuilt from empty refuses it), with its connection failures
-logged once and then summarised. One background thread owns the ZooKeeper work. It wakes when the session (re)connects and once
-a second, and makes sure each service's member exists *in the current session*: after a session
-expiry ZooKeeper deleted it, and a new client's session has none, so it is created again,
-without a restart. Every member carries
-this process's instance id in its metadata; after each creation the thread deletes any other
-member with the same id (one left over when a create's reply was lost), so a process is never
-announced twice.
+cannot come back (a ZooKeeper rebuilt from empty refuses it), its connection failures logged
+once and then summarised. One background thread owns the ZooKeeper work. It wakes when the
+session (re)connects and once a second, and makes sure each service's member exists *in the
+current session*: after a session expiry ZooKeeper deleted it, and a new client's session has
+none, so it is created again, without a restart. Every member carries this process's instance
+id in its metadata; after each creation the thread deletes any other member with the same id
+(one left over when a create's reply was lost, or the old session's after a new client), so a
+process is never announced twice. `announced` is true only while the session is live and every
+member exists in it; `health` says why not, for ``/health``.
 """
 
 from __future__ import annotations
