@@ -124,7 +124,7 @@ class ThriftServer:
                 conn.active_tick = tick
             elif conn.active_tick <= late and not conn.closing:
                 self.metric_idle_closed.value += 1
-                log.info("%s thrift %s: closing, idle for %gs (thrift_idle_timeout_s)", self.service.name, conn.peer_text, self.options.limits.thrift_idle_timeout_s)
+                log.debug("%s thrift %s: closing, idle for %gs (thrift_idle_timeout_s)", self.service.name, conn.peer_text, self.options.limits.thrift_idle_timeout_s)
                 conn.close_when_idle()
 
     def bad_input(self, why: str, conn: Connection, detail: str) -> None:
