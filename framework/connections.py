@@ -46,15 +46,23 @@ _REFUSAL_LOG_EVERY_S = 60.0
 
 @dataclass(frozen=True)
 class Limits:
-    """The connection bounds of the process (from settings; these are the defaults)."""
+    """The connection bounds of the process, from its settings."""
 
-    max_connections: int = 10000
-    http_header_timeout_s: float = 10.0
-    thrift_idle_timeout_s: float = 0.0
+    max_connections: int
+    http_header_timeout_s: float
+    thrift_idle_timeout_s: float
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
         return cls(settings.max_connections, settings.http_header_timeout_s, settings.thrift_idle_timeout_s)
+
+    @classmethod
+    def defaults(cls) -> Limits:
+        """The settings' defaults (`framework.config.HOST_SETTINGS`)."""
+        from .config import HOST_SETTINGS
+
+        default = {s.name: s.default for s in HOST_SETTINGS}
+        return cls(default["max_connections"], default["http_header_timeout_s"], default["thrift_idle_timeout_s"])
 
 
 class Sweeper:

@@ -85,7 +85,7 @@ class ServerOptions:
         self.max_frame_bytes = max_frame_bytes
         self.stall_timeout_s = stall_timeout_s
         self.sniffers = sniffers
-        self.limits = limits or Limits()  # max_connections, thrift_idle_timeout_s (framework.connections)
+        self.limits = limits or Limits.defaults()  # max_connections, thrift_idle_timeout_s (framework.connections)
         if upgrade is True:  # Finagle's TTwitter upgrade: plain clients are unaffected
             from .ttwitter import accept_upgrade
 
