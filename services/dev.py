@@ -61,6 +61,7 @@ def defaults(data_dir: Path) -> dict[str, Any]:
         "zk_embedded_port": ZOOKEEPER_PORT if port_is_free("127.0.0.1", ZOOKEEPER_PORT) else 0,
         "env": "dev",
         "bind": "127.0.0.1",  # a laptop's demo: nothing listens beyond this machine unless asked
+        "drain_grace_s": 0,  # and Ctrl-C stops it at once: no callers elsewhere to wait for
         "log_level": "info",
         "services.echo.access_log": True,
         "services.eventlog.data_dir": str(data_dir),
