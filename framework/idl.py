@@ -21,7 +21,7 @@ import thriftpy2
 from thriftpy2.parser.exc import ThriftGrammarError, ThriftParserError
 from thriftpy2.thrift import TException
 
-from .errors import IdlError
+from .errors import IdlError, InvalidArgument
 
 __all__ = [
     "Type",
@@ -157,6 +157,25 @@ class Method:
             if isinstance(exc, f.type.struct.cls):  # type: ignore[union-attr]
                 return f
         return None
+
+    def bind(self, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Arguments by position and/or name as the call's list in IDL order; a missing
+        argument takes its IDL default (else None). Unknown or doubled names are refused."""
+        if len(args) > len(self.args):
+            raise InvalidArgument(f"{self.name} takes {len(self.args)} arguments, got {len(args)}")
+        out = list(args) + [None] * (len(self.args) - len(args))
+        names = [f.name for f in self.args]
+        for k, v in kwargs.items():
+            if k not in names:
+                raise InvalidArgument(f"{self.name} takes no argument {k!r} (arguments: {', '.join(names) or 'none'})")
+            i = names.index(k)
+            if i < len(args):
+                raise InvalidArgument(f"{self.name}: argument {k!r} given twice")
+            out[i] = v
+        for i, f in enumerate(self.args):
+            if out[i] is None and f.default is not None:
+                out[i] = copy_default(f.default)
+        return out
 
 
 @dataclass(eq=False)
