@@ -6,6 +6,7 @@
     aviary ls DEST [--json]                       (see framework.client.cli)
     aviary call DEST METHOD '{"arg": …}' [--http] [--idl FILE]
     aviary dev [the flags of run, but --workers]     (services.dev, through aviary.commands)
+    aviary new NAME [--dir DIR]                   a service package to start from (framework.scaffold)
 
 Installed packages may add subcommands: an entry point in the group ``aviary.commands`` names
 a function that takes the subparsers (``argparse``'s ``add_subparsers()`` result) and adds its
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from importlib.metadata import entry_points
 from typing import Any, Sequence
 
@@ -68,6 +70,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return uvloop.run(assemble(settings, services).run())
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import create, names
+
+    root = create(args.name, Path(args.dir))
+    n = names(args.name)
+    print(f"created {root}: the {n['service']} service ({n['package']}/{n['package']}.thrift, its handler in {n['package']}/__init__.py)")
+    print("next:")
+    print(f"  cd {root}")
+    print("  pip install -e .                     # in the environment Aviary is installed in")
+    print(f"  aviary run {n['package']} --zk none --reload")
+    print("  pytest")
+    return 0
+
+
 def _plugin_commands(sub: Any) -> None:
     """Subcommands of installed packages (entry-point group ``aviary.commands``). One that fails
     to load is reported and left out: the other commands still work."""
@@ -85,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("services", nargs="+", metavar="SERVICE")
     add_run_flags(run)
     run.set_defaults(fn=_cmd_run)
+    new = sub.add_parser("new", help="write a service package to start from: IDL, handler, tests, pyproject.toml")
+    new.add_argument("name", metavar="NAME", help="the service's name, e.g. greeter or user-profiles")
+    new.add_argument("--dir", default=".", metavar="DIR", help="where to create NAME/ (default: here)")
+    new.set_defaults(fn=_cmd_new)
     from .client.cli import add_commands
 
     add_commands(sub)
