@@ -2,7 +2,7 @@
 
     aviary run SERVICE… [--config FILE] [--zk HOSTS|embedded|none] [--env NAME]
                         [--thrift-port N] [--http-port N] [--admin-port N] [--workers N]
-                        [--set SERVICE.SETTING=VALUE]…
+                        [--set SERVICE.SETTING=VALUE]… [--reload] [--check]
     aviary ls DEST [--json]                       (see framework.client.cli)
     aviary call DEST METHOD '{"arg": …}' [--http] [--idl FILE]
     aviary dev [the flags of run, but --workers]     (services.dev, through aviary.commands)
@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main", "add_run_flags", "flags_from", "COMMANDS"]
+__all__ = ["main", "add_run_flags", "flags_from", "reload_or_check", "COMMANDS"]
 
 
 COMMANDS = "aviary.commands"
@@ -43,6 +43,25 @@ def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
         p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
+    p.add_argument("--reload", action="store_true", help="restart when a .py or .thrift of the services changes (development)")
+    p.add_argument("--check", action="store_true", help="build the services (IDL, handler) and exit without serving")
+
+
+def reload_or_check(args: argparse.Namespace, settings: Any, services: Sequence[str]) -> int | None:
+    """What ``--reload`` and ``--check`` do for a command that starts a host, or None to go on
+    and serve. ``--reload``: supervise this same command (`framework.reload`); ``--check``:
+    build the services, print ``checked NAME idl=PATH`` for each, exit 0."""
+    from . import plugins
+    from .reload import CHECKED, Reloader
+
+    if args.reload:
+        return Reloader([a for a in args.argv if a != "--reload"], services, settings).run()
+    if args.check:
+        for name in services:
+            service = plugins.create(name, settings)
+            print(f"{CHECKED} {service.name} idl={service.idl.path}", flush=True)
+        return 0
+    return None
 
 
 def flags_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -66,6 +85,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = config.load(args.config, flags=flags_from(args))
     configure_logging(settings.log_level)
+    done = reload_or_check(args, settings, args.services)
+    if done is not None:
+        return done
     services = [plugins.create(name, settings) for name in args.services]
     return uvloop.run(assemble(settings, services).run())
 
@@ -110,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_commands(sub)
     _plugin_commands(sub)
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # --reload runs this command line again
     try:
         return int(args.fn(args))
     except AviaryError as e:
