@@ -52,14 +52,14 @@ def reload_or_check(args: argparse.Namespace, settings: Any, services: Sequence[
     and serve. ``--reload``: supervise this same command (`framework.reload`); ``--check``:
     build the services, print ``checked NAME idl=PATH`` for each, exit 0."""
     from . import plugins
-    from .reload import CHECKED, Reloader
+    from .reload import CHECKED, Reloader, idl_files
 
     if args.reload:
         return Reloader([a for a in args.argv if a != "--reload"], services, settings).run()
     if args.check:
         for name in services:
             service = plugins.create(name, settings)
-            print(f"{CHECKED} {service.name} idl={service.idl.path}", flush=True)
+            print(f"{CHECKED} {service.name} " + " ".join(f"idl={p}" for p in idl_files(service.idl.module)), flush=True)
         return 0
     return None
 

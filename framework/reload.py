@@ -29,7 +29,7 @@ from .config import Settings
 from .discovery.embedded import die_with_parent
 from .errors import DefinitionError
 
-__all__ = ["Reloader", "package_dir", "CHECKED"]
+__all__ = ["Reloader", "package_dir", "idl_files", "CHECKED"]
 
 CHECKED = "checked"  # `--check` prints "checked <service> idl=<path>" per service
 WATCHED_SUFFIXES = (".py", ".thrift")
@@ -58,6 +58,19 @@ def package_dir(service: str) -> Path:
         return Path(next(iter(spec.submodule_search_locations))).resolve()
     assert spec.origin is not None
     return Path(spec.origin).resolve().parent
+
+
+def idl_files(module: Any) -> list[str]:
+    """A loaded IDL's file and every file it includes (thriftpy2 records both), in order."""
+    out: list[str] = []
+    todo = [module]
+    while todo:
+        m = todo.pop(0)
+        path = getattr(m, "__thrift_file__", None)
+        if path and path not in out:
+            out.append(path)
+            todo.extend(getattr(m, "__thrift_meta__", {}).get("includes", []))
+    return out
 
 
 def _aviary() -> list[str]:

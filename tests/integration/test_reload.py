@@ -75,9 +75,10 @@ def test_dev_reload_watches_each_service_package_and_its_idl() -> None:
     root = Path(__file__).resolve().parents[2]
     reloader = Reloader(["dev", "--zk", "none"], SERVICES, config.load(env={}, flags={"zk": "none"}))
     assert reloader.check()  # `aviary dev --zk none --check` builds the three services
-    assert reloader.idl_files == {root / "idl" / "echo.thrift", root / "idl" / "eventlog.thrift"}
+    assert reloader.idl_files == {root / "idl" / f for f in ("echo.thrift", "eventlog.thrift", "scribe.thrift", "fb303.thrift")}  # with includes
     assert reloader.roots() == [root / "idl", root / "services" / "echo", root / "services" / "eventlog", root / "services" / "mock"]
     assert reloader.relevant(str(root / "services" / "mock" / "core.py"))
     assert reloader.relevant(str(root / "idl" / "echo.thrift"))
-    assert not reloader.relevant(str(root / "idl" / "scribe.thrift"))  # no service here reads it
+    assert reloader.relevant(str(root / "idl" / "scribe.thrift"))
+    assert not reloader.relevant(str(root / "idl" / "mock.thrift"))  # no service here reads it (the mock mimics echo)
     assert not reloader.relevant(str(root / "services" / "echo" / "notes.txt"))
