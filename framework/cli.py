@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main", "add_run_flags", "flags_from", "reload_or_check", "COMMANDS"]
+__all__ = ["main", "build_parser", "add_run_flags", "flags_from", "reload_or_check", "COMMANDS"]
 
 
 COMMANDS = "aviary.commands"
@@ -116,7 +116,8 @@ def _plugin_commands(sub: Any) -> None:
             print(f"aviary: command {ep.name!r} ({ep.value}) failed to load, left out: {type(e).__name__}: {e}", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aviary`` command's parser, with the subcommands of installed packages."""
     parser = argparse.ArgumentParser(prog="aviary", description="Serve Thrift IDL services over Thrift and REST, announced in ZooKeeper.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
@@ -131,7 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_commands(sub)
     _plugin_commands(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # --reload runs this command line again
     try:
         return int(args.fn(args))
