@@ -45,9 +45,11 @@ from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "host_filters", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
+
+IN_USE = " (another process listens there, perhaps an aviary still running)"
 
 
 def configure_logging(level: str = "info") -> None:
@@ -235,7 +237,7 @@ class Host:
         except OSError as e:
             setting = f"services.{service.name}.{kind}_port"
             if e.errno == errno.EADDRINUSE:
-                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use (choose another, or 0 for any free port)") from None
+                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use{IN_USE}: stop that, or choose another port with --{kind}-port N or --set {service.name}.{kind}_port=N (0: any free port)") from None
             raise ConfigError(setting, f"cannot listen on {self.settings.bind}:{port}: {e.strerror}") from None
 
     # -- lifecycle ---------------------------------------------------------------------------------

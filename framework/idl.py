@@ -232,6 +232,22 @@ def locate(name: str) -> Path:
     raise IdlError(f"cannot find {name}: looked in ./idl, {here / 'idl'} and {sys.prefix}/share/aviary/idl")
 
 
+def _nearby(p: Path) -> str:
+    """What a mistyped IDL path probably meant: the .thrift files beside where it points."""
+    import difflib
+
+    try:
+        here = sorted(f.name for f in p.parent.glob("*.thrift"))
+    except OSError:
+        here = []
+    if not p.parent.is_dir():
+        return f" (and no directory {p.parent}; a path is relative to the current directory, so give one from the module, e.g. Path(__file__).with_name({p.name!r}))"
+    close = difflib.get_close_matches(Path(p.name).stem, [Path(h).stem for h in here], n=1)  # stems: ".thrift" makes every name look close
+    if close:
+        return f": did you mean {p.parent / (close[0] + '.thrift')}?"
+    return f" (.thrift files in {p.parent}: {', '.join(here)})" if here else f" (no .thrift file in {p.parent})"
+
+
 _load_lock = threading.Lock()
 _counter = 0
 
@@ -241,7 +257,7 @@ def load(path: str | os.PathLike[str], include_dirs: tuple[str, ...] = ()) -> Id
     global _counter
     p = Path(path)
     if not p.is_file():
-        raise IdlError(f"{p}: no such file")
+        raise IdlError(f"{p}: no such file{_nearby(p)}")
     with _load_lock:  # thriftpy2's parser keeps global state
         _counter += 1
         module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{_counter}_thrift"
