@@ -17,6 +17,7 @@ __all__ = [
     "AviaryError",
     "ConfigError",
     "IdlError",
+    "IdlSyntaxError",
     "DefinitionError",
     "ApplicationError",
     "UnknownMethod",
@@ -44,6 +45,22 @@ class ConfigError(AviaryError):
 
 class IdlError(AviaryError):
     """A .thrift file could not be loaded or does not say what Aviary needs."""
+
+
+class IdlSyntaxError(IdlError):
+    """A .thrift file says something the Thrift IDL does not allow, at `line`:`column` (1-based).
+
+    `expected` lists what would have been accepted there (empty when the fault is not a
+    missing token, e.g. an unknown type name); the message reads ``file:line:column: ...``,
+    the form editors and compilers use, so a terminal can jump to it.
+    """
+
+    def __init__(self, path: str, line: int, column: int, message: str, expected: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{path}:{line}:{column}: {message}")
+        self.path = path
+        self.line = line
+        self.column = column
+        self.expected = expected
 
 
 class DefinitionError(AviaryError):

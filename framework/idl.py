@@ -1,9 +1,9 @@
 """Load a .thrift file at runtime and describe it: services, methods, types, annotations, docs.
 
-thriftpy2 parses the file (includes resolved) and makes the struct classes handlers use; this
-module adds what the codecs, the REST gateway and the docs page need on top: a small, uniform
-type model (`Type`, `Field`, `StructDef`, `Method`, `ServiceDef`) and the doc comments
-(``/** ... */``), which thriftpy2 drops.
+`framework.idl_syntax` parses the file (Apache Thrift's grammar) and `framework.idl_module`
+makes of it a thriftpy2 module, whose struct classes handlers use; this module adds what the
+codecs, the REST gateway and the docs page need on top: a small, uniform type model (`Type`, `Field`, `StructDef`, `Method`, `ServiceDef`) and the doc comments
+(``/** ... */``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ from __future__ import annotations
 import copy
 import os
 import re
+import itertools
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import thriftpy2
-from thriftpy2.parser.exc import ThriftGrammarError, ThriftParserError
 from thriftpy2.thrift import TException
 
+from . import idl_module
 from .errors import IdlError, InvalidArgument
 
 __all__ = [
@@ -248,25 +247,19 @@ def _nearby(p: Path) -> str:
     return f" (.thrift files in {p.parent}: {', '.join(here)})" if here else f" (no .thrift file in {p.parent})"
 
 
-_load_lock = threading.Lock()
-_counter = 0
+_counter = itertools.count(1)
 
 
 def load(path: str | os.PathLike[str], include_dirs: tuple[str, ...] = ()) -> Idl:
-    """Parse a .thrift file (and its includes) and describe it."""
-    global _counter
+    """Parse a .thrift file (and its includes) and describe it.
+
+    A file the Thrift IDL does not allow raises `IdlSyntaxError` (an `IdlError`) naming the
+    file, line and column and what was expected there."""
     p = Path(path)
     if not p.is_file():
         raise IdlError(f"{p}: no such file{_nearby(p)}")
-    with _load_lock:  # thriftpy2's parser keeps global state
-        _counter += 1
-        module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{_counter}_thrift"
-        try:
-            module = thriftpy2.load(
-                str(p), module_name=module_name, include_dirs=[str(p.parent), *include_dirs]
-            )
-        except (ThriftParserError, ThriftGrammarError) as e:
-            raise IdlError(f"{p}: {e}") from None
+    module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{next(_counter)}_thrift"
+    module = idl_module.build(p, module_name, tuple(include_dirs))
     source = p.read_text(encoding="utf-8")
     return _Describer(module, p, source).describe()
 
@@ -428,13 +421,6 @@ class _Describer:
         services: dict[str, ServiceDef] = {}
         for cls in meta.get("services", []):
             methods = {n: self.method(cls, cls.__name__, n) for n in cls.thrift_services}
-            for m in methods.values():
-                for f in m.throws:
-                    if f.type.struct is None or not f.type.struct.is_exception:
-                        raise IdlError(
-                            f"{self.path}: {cls.__name__}.{m.name} throws {f.type.name}, "
-                            "which is not an exception"
-                        )
             base = cls.__mro__[1]
             services[cls.__name__] = ServiceDef(
                 name=cls.__name__,
