@@ -32,7 +32,7 @@ test: deps
 # The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
 # setting the reference pages cannot describe, fails the build. Open build/site/index.html.
 docs: deps
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site  # (the variable: no banner about MkDocs 2)
 
 bench: deps
 	$(BIN)/pip install -q -e '.[bench]'

@@ -20,7 +20,7 @@ __all__ = ["render", "MARKERS", "settings_markdown", "kind", "cli_markdown", "ap
 # What each parser accepts, as a reader sees it.
 KINDS: dict[Callable[[Any], Any], str] = {
     config.text: "text",
-    config.port: "port (0–65535; 0: any free port)",
+    config.port: "port",
     config.positive: "whole number ≥ 1",
     config.non_negative: "whole number ≥ 0",
     config.number: "number ≥ 0",

@@ -132,8 +132,6 @@ class BackgroundHost:
         assert self.loop is not None, "the host is not running"
         return asyncio.run_coroutine_threadsafe(coro_fn(), self.loop).result(timeout)
 
-    call = run  # the name the project's own tests know it by
-
     def stop(self) -> None:
         """Drain and stop the host, as SIGTERM would (again: nothing happens)."""
         if self.loop is None or self.host is None:
