@@ -165,18 +165,32 @@ class Reloader:
             self._zookeeper = EmbeddedZooKeeper(client_port=self.settings.zk_embedded_port).start()
             self.argv += ["--zk", self._zookeeper.hosts]
             self.say(f"embedded ZooKeeper at {self._zookeeper.hosts}, kept across reloads")
+        watcher = None
         try:
-            if self.check():
+            # The watcher exists before each check, so a save made while checking or restarting
+            # is never missed (watchfiles keeps what changes between two reads).
+            watcher, roots = self._watcher(watchfiles), self.roots()
+            ok = self.check()
+            if self.roots() != roots:  # the check found IDL files outside the packages: watch them too
+                watcher.close()
+                watcher, roots = self._watcher(watchfiles), self.roots()
+                ok = self.check()
+            if ok:
                 self.start()
             else:
                 self.say("waiting for a change that fixes it")
-            self.say("watching " + ", ".join(map(str, self.roots())) + " for changes to .py and .thrift files")
+            self.say("watching " + ", ".join(map(str, roots)) + " for changes to .py and .thrift files")
             while not self.stop_requested.is_set():
-                changed = self._wait_for_change(watchfiles)
+                changed = self._next_change(watcher)
                 if changed is None:
                     break
                 self.say(", ".join(changed) + " changed")
-                if not self.check():
+                ok = self.check()
+                if self.roots() != roots:
+                    watcher.close()
+                    watcher, roots = self._watcher(watchfiles), self.roots()
+                    ok = self.check()
+                if not ok:
                     if self.child is not None and self.child.poll() is None:
                         self.say("the new code does not load (above); the running process keeps serving")
                     continue
@@ -185,22 +199,30 @@ class Reloader:
                 self.stop_child()
                 self.start()
         finally:
+            if watcher is not None:
+                watcher.close()
             self.stop_child()
             if self._zookeeper is not None:
                 self._zookeeper.stop()
         return 0
 
-    def _wait_for_change(self, watchfiles: Any) -> list[str] | None:
-        """The files that changed (relative where possible), or None once asked to stop."""
-        for changes in watchfiles.watch(
+    def _watcher(self, watchfiles: Any) -> Any:
+        """A watch on `roots`, started now (its first read returns once the watch is set up)."""
+        watcher = watchfiles.watch(
             *self.roots(),
             watch_filter=lambda _change, path: self.relevant(path),
             debounce=self.debounce_ms,
             stop_event=self.stop_requested,
             yield_on_timeout=True,
-            rust_timeout=1000,
+            rust_timeout=500,
             raise_interrupt=False,
-        ):
+        )
+        next(watcher, None)  # anything changed already is in what the check that follows reads
+        return watcher
+
+    def _next_change(self, watcher: Any) -> list[str] | None:
+        """The files that changed (relative where possible), or None once asked to stop."""
+        for changes in watcher:
             if self.stop_requested.is_set():
                 return None
             if self.child is not None and not self._reported_exit and self.child.poll() is not None:

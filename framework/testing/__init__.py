@@ -332,6 +332,8 @@ def settings_for(services: Sequence[ServiceSpec] = (), zookeeper: ZooKeeper | No
     if zookeeper is not None:
         flags.update(zk=zookeeper.hosts, zk_root=zookeeper.root, env=zookeeper.env)
     first = _service_key(services[0]) if services else None
+    if settings.get("workers", 1) != 1:
+        raise TypeError("serve() runs the host in the test's process, so workers must be 1; test worker processes through `aviary run --workers N`")
     for key, value in settings.items():
         if key in host_names or key.startswith("services."):
             flags[key] = value

@@ -82,3 +82,23 @@ def test_dev_reload_watches_each_service_package_and_its_idl() -> None:
     assert reloader.relevant(str(root / "idl" / "scribe.thrift"))
     assert not reloader.relevant(str(root / "idl" / "mock.thrift"))  # no service here reads it (the mock mimics echo)
     assert not reloader.relevant(str(root / "services" / "echo" / "notes.txt"))
+
+
+def test_reload_waits_for_code_that_loads_then_serves_it(tmp_path: Path, aviary_process: Callable[..., Any]) -> None:
+    project = create("greeter", tmp_path)
+    handler = project / "greeter" / "__init__.py"
+    good = handler.read_text()
+    handler.write_text(good.replace("    def count(self, text: str) -> int:", "    def cnt(self, text: str) -> int:"))
+    proc = aviary_process(
+        "run", "greeter:create", "--reload", "--zk", "none", "--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0",
+        env={"PYTHONPATH": str(project)}, expect=0,
+    )  # fmt: skip
+    proc.wait_line("reload: waiting for a change that fixes it", 60)
+    assert "reload: aviary: cannot load service 'greeter:create': DefinitionError: GreeterHandler does not implement Greeter.count" in proc.output or (
+        "GreeterHandler does not implement Greeter.count (declared in greeter.thrift): add `def count(self, text)`" in proc.output
+    )
+    assert readies(proc) == 0
+    handler.write_text(good)
+    proc.wait_for(lambda: readies(proc) == 1, 60, "the ready line once the handler is whole")
+    assert greet(proc) == "Hello, ada!"
+    assert proc.stop() == 0

@@ -43,6 +43,9 @@ def test_serve_settings_reach_the_host_and_the_service() -> None:
     with pytest.raises(Exception, match="unknown setting for service 'echo'"):
         with serve("echo", no_such_setting=1):
             pass
+    with pytest.raises(TypeError, match="workers must be 1; test worker processes through `aviary run --workers N`"):
+        with serve("echo", workers=2):
+            pass
 
 
 def test_serve_fixture_runs_several_services_and_stops_them(serve) -> None:  # type: ignore[no-untyped-def]
