@@ -198,7 +198,8 @@ class Served:
     """What `serve` yields: where the service listens, and clients ready to call it.
 
     * `thrift`: a Thrift client (`framework.client.ThriftClient`, framed binary with the
-      TTwitter upgrade); `thrift_client(protocol="thriftmux")` makes others;
+      TTwitter upgrade); `thrift_client(protocol="thriftmux")` makes others, and
+      `wire_client("compact", framed=False)` a plain one in any wire format the port speaks;
     * `rest`: the same calls over the REST mapping (`framework.client.HttpClient`);
     * `http`: an ``httpx.Client`` on the service's HTTP port (``served.http.get("/docs")``);
     * `admin`: an ``httpx.Client`` on the admin port; `admin_url` its address;
@@ -258,6 +259,24 @@ class Served:
         from ..client import ThriftClient
 
         c = SyncClient(self.host, lambda: ThriftClient(self.service.idl, self.dest, service=self.service.definition.name, protocol=protocol, **options))
+        self._clients.append(c)
+        return c
+
+    def wire_client(self, protocol: str = "binary", *, framed: bool = True, timeout_s: float = 10) -> Any:
+        """A plain, synchronous Thrift client (thriftpy2's) speaking one exact wire format:
+        ``protocol`` "binary" or "compact", `framed` or not (buffered), as a non-Finagle peer
+        does; ``client.greet("ada")``. Closed with the others."""
+        from thriftpy2.protocol import TBinaryProtocolFactory, TCompactProtocolFactory
+        from thriftpy2.rpc import make_client
+        from thriftpy2.transport import TBufferedTransportFactory, TFramedTransportFactory
+
+        protocols = {"binary": TBinaryProtocolFactory, "compact": TCompactProtocolFactory}
+        if protocol not in protocols:
+            raise ValueError(f"protocol: expected binary or compact, got {protocol!r}")
+        service = getattr(self.service.idl.module, self.service.definition.name)
+        h, p = self.thrift_address
+        transport = TFramedTransportFactory() if framed else TBufferedTransportFactory()
+        c = make_client(service, h, p, proto_factory=protocols[protocol](), trans_factory=transport, timeout=int(timeout_s * 1000))
         self._clients.append(c)
         return c
 

@@ -19,6 +19,8 @@ def test_serve_yields_ready_clients_on_every_port() -> None:
         assert echo.thrift_client(protocol="thriftmux").call("repeat", "mux", 3) == "mux mux mux"
         assert echo.thrift_client(ttwitter=False).repeat(text="plain", times=1) == "plain"
         assert echo.rest.repeat(text="rest", times=2) == "rest rest"
+        for protocol, framed in (("binary", True), ("binary", False), ("compact", True), ("compact", False)):
+            assert echo.wire_client(protocol, framed=framed).repeat(protocol, 2) == f"{protocol} {protocol}"
         stored = echo.thrift.put(message=types.Message(text="kept"))
         r = echo.http.get(f"/messages/{stored.id}")
         assert r.status_code == 200 and r.json()["message"]["text"] == "kept"
