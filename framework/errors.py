@@ -76,6 +76,7 @@ TAPP_BAD_SEQUENCE_ID = 4
 TAPP_MISSING_RESULT = 5
 TAPP_INTERNAL_ERROR = 6
 TAPP_PROTOCOL_ERROR = 7
+TAPP_LOADSHEDDING = 11  # fbthrift's type for "refused under load": retry elsewhere
 
 
 class ApplicationError(AviaryError):
@@ -153,9 +154,10 @@ class PermissionDenied(ApplicationError):
 
 
 class Overloaded(ApplicationError):
-    """The server refused the call before running it; it is safe to retry elsewhere."""
+    """The server refused the call before running it; it is safe to retry elsewhere (a NACK on
+    ThriftMux, LOADSHEDDING on plain Thrift, 503 with Retry-After on HTTP)."""
 
-    thrift_type = TAPP_INTERNAL_ERROR
+    thrift_type = TAPP_LOADSHEDDING
     http_status = 503
 
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:

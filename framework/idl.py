@@ -333,8 +333,8 @@ class _Describer:
         raise IdlError(f"{self.path}: unsupported type id {ttype}")
 
     def fields_of(self, cls: type, owner_line: int | None = None) -> list[Field]:
-        """`owner_line`: a method's line; an argument on that line has no doc of its own (the
-        comment above belongs to the method)."""
+        """`owner_line`: the struct's or method's line; a field on that line has no doc of its
+        own (the comment above belongs to the struct or method)."""
         defaults = dict(getattr(cls, "default_spec", []))
         linenos = getattr(cls, "__thrift_field_linenos__", {})
         annotations = getattr(cls, "__thrift_field_annotations__", {})
@@ -373,7 +373,7 @@ class _Describer:
             annotations=dict(getattr(cls, "__thrift_annotations__", {})),
         )
         self.structs[cls] = s  # before the fields: structs may refer to themselves
-        s.fields = self.fields_of(cls)
+        s.fields = self.fields_of(cls, getattr(cls, "__thrift_lineno__", None))
         return s
 
     def enum(self, cls: type) -> EnumDef:
@@ -501,7 +501,7 @@ def doc_comments(text: str) -> dict[int, str]:
 
 
 def _clean_doc(raw: str) -> str:
-    body = raw[3:-2]
+    body = raw[3:-2].strip("*")  # also the extra stars of /*** ... ***/
     lines = [re.sub(r"^\s*\* ?", "", ln) for ln in body.splitlines()]
     return "\n".join(lines).strip()
 

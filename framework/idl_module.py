@@ -63,9 +63,6 @@ class _Loader:
 
     def module(self, path: Path, name: str, stack: tuple[str, ...]) -> types.ModuleType:
         key = os.path.realpath(path)
-        if key in stack:
-            chain = " -> ".join(os.path.basename(s) for s in (*stack, key))
-            raise IdlError(f"{path}: includes itself ({chain})")
         if key in self.modules:
             return self.modules[key]
         try:
@@ -80,6 +77,9 @@ class _Loader:
         for inc in doc.includes:
             child_path = self.find_include(path, inc)
             child_name = child_path.name[: -len(".thrift")] if child_path.name.endswith(".thrift") else child_path.name
+            if os.path.realpath(child_path) in (*stack, key):
+                chain = " -> ".join(os.path.basename(s) for s in (*stack, key, os.path.realpath(child_path)))
+                raise IdlSyntaxError(str(path), inc.line, inc.column, f"the includes go round in a circle: {chain}")
             child = self.module(child_path, child_name, (*stack, key))
             setattr(module, child_name, child)
             module.__thrift_meta__["includes"].append(child)  # type: ignore[attr-defined]
@@ -97,10 +97,6 @@ class _Loader:
                 return candidate
         looked = ", ".join([str(path.parent), *self.include_dirs])
         raise IdlSyntaxError(str(path), inc.line, inc.column, f"cannot find include {inc.path!r} (looked in {looked})")
-
-
-class _Unresolved(Exception):
-    """A name used before its definition could be built (a cycle through typedefs/consts)."""
 
 
 class _Module:
@@ -198,6 +194,9 @@ class _Module:
         "enum", "senum" or "service"."""
         found = self.find(name)
         if found is None:
+            head, _, rest = name.partition(".")
+            if head in self.decls and isinstance(self.decls[head], syn.Enum):
+                raise self.error(line, column, f"enum {head} has no value {rest!r}")
             for inc in sorted(self.includes(), key=len, reverse=True):
                 if name.startswith(inc + "."):
                     raise self.error(line, column, f"{inc}.thrift defines no {what} {name[len(inc) + 1 :]!r}")
@@ -301,7 +300,7 @@ class _Module:
             self.building.add(d.name)
             try:
                 self.fill_fields(cls, d.fields, f"{d.kind} {d.name}", exception_only=False)
-                gen_init(cls, cls.thrift_spec, cls.default_spec)  # type: ignore[attr-defined]
+                _gen_init(cls)
             finally:
                 self.building.discard(d.name)
             del self.unfilled[cls]
@@ -329,7 +328,7 @@ class _Module:
                 raise self.error(f.line, f.column, f"{owner}: field id {fid} is used twice ({thrift_spec[fid][1]!r} and {f.name!r})")
             if f.name in tspec:
                 raise self.error(f.line, f.column, f"{owner}: a field named {f.name!r} is declared twice")
-            _check_name(self, f.name, f.line, f.column, field=True)
+            _check_name(self, f.name, f.line, f.column)
             spec = self.ttype(f.type)
             if exception_only and not (isinstance(spec, tuple) and isinstance(spec[1], type) and issubclass(spec[1], TException)):
                 raise self.error(f.type.line, f.type.column, f"{owner} {_type_name(f.type)}, which is not an exception")
@@ -369,7 +368,7 @@ class _Module:
             args_cls = type(f"{fn.name}_args", (TPayload,), {"__module__": self.m.__name__})
             _check_name(self, fn.name, fn.line, fn.column)
             self.fill_fields(args_cls, fn.args, f"{d.name}.{fn.name}", exception_only=False)
-            gen_init(args_cls, args_cls.thrift_spec, args_cls.default_spec)  # type: ignore[attr-defined]
+            _gen_init(args_cls)
             result_cls = type(f"{fn.name}_result", (TPayload,), {"__module__": self.m.__name__})
             self.fill_fields(result_cls, fn.throws, f"{d.name}.{fn.name} throws", exception_only=True)
             result_cls.oneway = fn.oneway  # type: ignore[attr-defined]
@@ -380,7 +379,7 @@ class _Module:
                 result_cls.default_spec.insert(0, ("success", None))  # type: ignore[attr-defined]
             elif fn.oneway and fn.throws:
                 raise self.error(fn.line, fn.column, f"oneway method {fn.name!r} cannot throw")
-            gen_init(result_cls, result_cls.thrift_spec, result_cls.default_spec)  # type: ignore[attr-defined]
+            _gen_init(result_cls)
             setattr(cls, f"{fn.name}_args", args_cls)
             setattr(cls, f"{fn.name}_result", result_cls)
             own.append(fn.name)
@@ -474,7 +473,7 @@ class _Module:
         value, kind = found if found is not None else self.lookup(ref, v.line, v.column, "constant")
         if kind not in ("const", "enum value"):
             raise self.error(v.line, v.column, f"{name}: {ref} is a {kind}, not a value")
-        return self.const_value(_as_const(value, v), spec, name) if kind == "enum value" else _copy(value)
+        return self.const_value(_as_const(value, v), spec, name) if kind == "enum value" else copy.deepcopy(value)
 
 
 # Apache's compiler refuses these as names (t_generator::lang_keywords: words of the languages it
@@ -491,11 +490,33 @@ _RESERVED = frozenset(
 )
 
 
-def _check_name(m: _Module, name: str, line: int, column: int, field: bool = False) -> None:
+def _check_name(m: _Module, name: str, line: int, column: int) -> None:
     if name in _RESERVED:
         raise m.error(line, column, f"{name!r} is a reserved word (Thrift reserves the keywords of the languages it generates)")
-    if field and keyword.iskeyword(name):
-        raise m.error(line, column, f"{name!r} is a Python keyword, which cannot name a field of a Python struct")
+
+
+def _gen_init(cls: type) -> None:
+    """thriftpy2's generated ``__init__(self, a=..., b=...)``; where a field has a name that
+    Python reserves and Thrift does not (``None``, ``True``, ``nonlocal``, ``await``), one that
+    takes the same arguments by position or as ``**{"None": v}``."""
+    spec: list[tuple[str, Any]] = cls.default_spec  # type: ignore[attr-defined]
+    if not any(keyword.iskeyword(name) for name, _ in spec):
+        gen_init(cls, cls.thrift_spec, spec)  # type: ignore[attr-defined]
+        return
+    names = [name for name, _ in spec]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} given")
+        values = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names or k in values:
+                raise TypeError(f"{cls.__name__}() got an unexpected or repeated argument {k!r}")
+            values[k] = v
+        for name, default in spec:
+            setattr(self, name, values[name] if name in values else copy.deepcopy(default))
+
+    cls.__init__ = __init__  # type: ignore[misc]
 
 
 def _type_name(t: syn.TypeRef) -> str:
@@ -526,10 +547,6 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, dict):
         return FrozenDict({_hashable(k): _hashable(x) for k, x in value.items()})
     return value
-
-
-def _copy(value: Any) -> Any:
-    return copy.deepcopy(value)
 
 
 def _as_const(value: int, at: syn.ConstValue) -> syn.ConstValue:

@@ -308,7 +308,7 @@ class _Escapes:
             return chr(int(esc[1:], 16))
         line, column = _at(self.tok)
         raise IdlSyntaxError(
-            self.path, line, column + m.start(), f"bad escape \\{esc} in a string", ("\\n", "\\r", "\\t", '\\"', "\\'", "\\\\", "\\uXXXX")
+            self.path, line, column + 1 + m.start(), f"bad escape \\{esc} in a string", ("\\n", "\\r", "\\t", '\\"', "\\'", "\\\\", "\\uXXXX")
         )
 
 
@@ -404,9 +404,6 @@ class _Tree(Transformer):  # type: ignore[type-arg]
             svc.extends_line, svc.extends_column = _at(extends)
         return svc
 
-    def extends(self, items: list[Any]) -> Token:
-        return items[0]  # type: ignore[no-any-return]
-
     def function(self, items: list[Any]) -> Function:
         oneway = isinstance(items[0], Token) and items[0].type in ("ONEWAY", "ASYNC")
         rest = items[1:] if oneway else items
@@ -477,9 +474,6 @@ class _Tree(Transformer):  # type: ignore[type-arg]
     def list_type(self, items: list[Any]) -> TypeRef:
         (t,) = [i for i in items if isinstance(i, TypeRef)]
         return TypeRef("list", "list", (t,), {}, t.line, t.column)
-
-    def cpp_type(self, items: list[Any]) -> None:
-        return None
 
     def base_type(self, items: list[Any]) -> TypeRef:
         (t,) = items
@@ -594,27 +588,49 @@ def _found(text: str, e: UnexpectedInput) -> str:
 
 
 def _syntax_error(parser: Lark, e: UnexpectedInput, text: str, path: str) -> IdlSyntaxError:
-    if isinstance(e, UnexpectedToken):
-        names = set(e.expected)
-    elif isinstance(e, UnexpectedCharacters):
-        names = set(e.allowed or ())
-    elif isinstance(e, UnexpectedEOF):
+    if isinstance(e, UnexpectedCharacters):
+        # the lexer stopped; what the parser would have taken there is its state's to say
+        names = _accepted_before(parser, text, e.pos_in_stream)
+    elif isinstance(e, (UnexpectedToken, UnexpectedEOF)):
         names = set(e.expected)
     else:
         names = set()
-    expected = tuple(sorted({_word(parser, n) for n in names if not n.startswith("__")}))
+    expected = _words(parser, names)
     line, column = e.line, e.column
-    if line is None or line < 1:  # at the end of the file
+    at_end = isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END")
+    if at_end or line is None or line < 1:
         line = text.count("\n") + 1
         column = len(text) - (text.rfind("\n") + 1) + 1
     found = _found(text, e)
     if isinstance(e, UnexpectedCharacters) and text[e.pos_in_stream : e.pos_in_stream + 1] in "\"'":
         msg = "a string that does not end on its line"
+        expected = (f"{text[e.pos_in_stream]} before the end of the line",)
     elif expected:
         msg = f"expected {_join(expected)}; found {found}"
     else:
         msg = f"unexpected {found}"
     return IdlSyntaxError(path, line, column, msg, expected)
+
+
+def _accepted_before(parser: Lark, text: str, pos: int) -> set[str]:
+    try:
+        ip = parser.parse_interactive(text[:pos])
+        ip.exhaust_lexer()
+        return set(ip.accepts())
+    except UnexpectedInput:
+        return set()
+
+
+# A type can be any of these; an error lists "a type" rather than each.
+_TYPE_WORDS = frozenset({"'binary'", "'bool'", "'byte'", "'double'", "'i16'", "'i32'", "'i64'", "'i8'", "'list'", "'map'", "'set'", "'string'"})
+
+
+def _words(parser: Lark, names: set[str]) -> tuple[str, ...]:
+    words = {_word(parser, n) for n in names if not n.startswith("__")}
+    if _TYPE_WORDS <= words and "an identifier" in words:  # a type is also a name
+        words -= _TYPE_WORDS | {"an identifier"}
+        words.add("a type")
+    return tuple(sorted(words))
 
 
 def _join(words: tuple[str, ...]) -> str:
