@@ -29,6 +29,7 @@ KINDS: dict[Callable[[Any], Any], str] = {
     config.size: "size (bytes, or 16MiB, 512KiB …)",
     config.zk_path: "ZooKeeper path",
     access.parse_allow: "table {method = [identity, …]}",
+    config.dtab_text: "dtab (Finagle's delegation table: `/s => /$/zk2/…`)",
 }
 
 # Host settings that have a flag of their own (the rest: --set NAME=VALUE).
