@@ -1,4 +1,5 @@
-"""Fixtures for every test: Aviary hosts on real sockets (see support.py), ZooKeeper (see
+"""Fixtures for every test: Aviary hosts on real sockets (see support.py), ZooKeeper (the
+``zookeeper`` and ``zookeeper_server`` fixtures of framework.testing's pytest plugin, plus
 zk_fixtures.py).
 
 Nothing here fakes a component: servers listen on 127.0.0.1, clients are real peers.
