@@ -359,7 +359,10 @@ def settings_for(services: Sequence[ServiceSpec] = (), zookeeper: ZooKeeper | No
         elif first is not None:
             flags[f"services.{first}.{key}"] = value
         else:
-            raise TypeError(f"serve() got {key!r}, which is no host setting, and the first service's name is not known yet")
+            raise TypeError(
+                f"serve() got {key!r}, which is no host setting, and the first service is a factory whose name is not known before it runs:"
+                f" name it as a plugin (serve('name', {key}=…)) or give the setting in full (serve(factory, **{{'services.NAME.{key}': …}}))"
+            )
     return config.load(env={}, flags=flags)
 
 
