@@ -82,3 +82,13 @@ def test_a_service_module_that_does_not_import_names_the_error(tmp_path: Path) -
 def test_an_unknown_service_name_says_how_to_install_one() -> None:
     with pytest.raises(DefinitionError, match=r"no service named 'gretter' in entry-point group aviary\.services; installed: .*echo.*\. Install its package \(`pip install -e \.` where its pyproject\.toml names it"):
         plugins.factory("gretter")
+
+
+def test_an_unreachable_zookeeper_says_what_to_check_and_serves_anyway() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        with serve("echo", zk=f"127.0.0.1:{port}", zk_session_timeout_s=1) as echo:
+            assert f"zookeeper: not announced yet (127.0.0.1:{port} unreachable); serving anyway" in echo.output
+            assert "(is ZooKeeper running there? --zk HOSTS names another, --zk none runs without discovery)" in echo.output
+            assert echo.thrift.repeat(text="still", times=1) == "still"
