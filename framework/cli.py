@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import AviaryError
