@@ -4,9 +4,10 @@ and the mock plugin's `mock` fixture."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from framework.errors import DeadlineExceeded, InternalError, UnknownMethod
+from framework.errors import ConfigError, DeadlineExceeded, InternalError, UnknownMethod
 from framework.metrics import registry
 from framework.testing import ZooKeeper, announced, call, serve
 
@@ -31,9 +32,7 @@ def test_serve_yields_ready_clients_on_every_port() -> None:
         assert echo.admin_url.startswith("http://127.0.0.1:")
         assert echo.output.splitlines()[0].startswith("ready echo thrift=127.0.0.1:")
         assert echo.dest == "inet!%s:%d" % echo.thrift_address
-    with pytest.raises(Exception):  # stopped on exit: the port no longer answers
-        import httpx
-
+    with pytest.raises(httpx.ConnectError):  # stopped on exit: the port no longer answers
         httpx.get(f"http://{echo.http_address[0]}:{echo.http_address[1]}/docs", timeout=2)
 
 
@@ -42,7 +41,7 @@ def test_serve_settings_reach_the_host_and_the_service() -> None:
         assert echo.http.post("/Echo/repeat", json={"text": "x" * 2000, "times": 1}).status_code == 413
     with serve("mock", idl="echo.thrift") as mock:  # not a host setting: the mock's own `idl`
         assert mock.service.definition.name == "Echo"
-    with pytest.raises(Exception, match="unknown setting for service 'echo'"):
+    with pytest.raises(ConfigError, match="unknown setting for service 'echo'"):
         with serve("echo", no_such_setting=1):
             pass
     with pytest.raises(TypeError, match="workers must be 1; test worker processes through `aviary run --workers N`"):
