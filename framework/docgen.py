@@ -196,6 +196,7 @@ MARKERS: dict[str, Callable[[], str]] = {
     "metrics": metrics_markdown,
     "api": lambda: api_markdown("framework"),
     "api-testing": lambda: api_markdown("framework.testing"),
+    "api-client": lambda: api_markdown("framework.client"),
 }
 
 
