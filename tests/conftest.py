@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from support import ARTIFACTS, AviaryProcess, InProcessHost, ZipkinCollector, require_tool
-from zk_fixtures import zk_client, zk_ensemble, zk_env  # noqa: F401 - fixtures for every test (zookeeper: framework.testing)
+from zk_fixtures import zk_client, zk_ensemble, zk_env, zk_rebuildable  # noqa: F401 - fixtures for every test (zookeeper: framework.testing)
 
 
 @pytest.fixture
