@@ -41,7 +41,7 @@ from ..service import Call, Service, run_eagerly
 from ..tls import peer_identity
 from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 
-__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "WireFault"]
+__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "Target", "WireFault", "detect"]
 
 log = logging.getLogger("aviary.thrift")
 
@@ -86,12 +86,43 @@ class ServerOptions:
         self.upgrade = upgrade or None
 
 
+class Target:
+    """A service a port serves: its chain and its compiled codecs."""
+
+    __slots__ = ("service", "chain", "binary", "compact")
+
+    def __init__(self, service: Service, chain: Handler) -> None:
+        self.service = service
+        self.chain = chain
+        self.binary, self.compact = service.codecs
+
+    def codec_like(self, codec: Any) -> Any:
+        """This service's codec of the same protocol as `codec` (binary ones are compiled per
+        service; the others interpret the type model and serve every service)."""
+        if codec.name == "binary":
+            return self.binary.variant(codec.strict)
+        if codec.name == "compact":
+            return self.compact
+        return codec
+
+
 class ThriftServer:
-    def __init__(self, service: Service, chain: Handler, options: ServerOptions | None = None) -> None:
+    """One Thrift port. `service` is what plain callers reach; `shared` are the other services
+    on the same port, reached by TMultiplexedProtocol callers naming them (``Service:method``,
+    by IDL service name or Aviary name; the port's own service can be named too)."""
+
+    def __init__(
+        self, service: Service, chain: Handler, options: ServerOptions | None = None, shared: tuple[tuple[Service, Handler], ...] = ()
+    ) -> None:
         self.service = service
         self.chain = chain
         self.options = options or ServerOptions()
         self.binary, self.compact = service.codecs
+        self.targets: dict[str, Target] = {}
+        for svc, ch in ((service, chain), *shared):
+            target = Target(svc, ch)
+            self.targets.setdefault(svc.definition.name, target)
+            self.targets.setdefault(svc.name, target)
         self.connections: set[Connection] = set()
         self._server: asyncio.base_events.Server | None = None
         name = service.name
@@ -99,6 +130,11 @@ class ThriftServer:
         registry.gauge(lambda: len(self.connections), "srv", name, "thrift", "connections")
         self._bad: dict[str, Any] = {}
         self.inflight = 0
+
+    @property
+    def served_names(self) -> str:
+        """The service names multiplexed callers may use, for error messages."""
+        return ", ".join(sorted({t.service.definition.name for t in self.targets.values()}))
 
     def bad_input(self, why: str, conn: Connection, detail: str) -> None:
         c = self._bad.get(why)
@@ -313,14 +349,8 @@ class Connection(asyncio.Protocol):
 
     # -- protocol detection ------------------------------------------------------------------------
     def _detect(self) -> bool:
-        buf = bytes(self.buf[:16])
         try:
-            for sniff in self.server.options.sniffers:
-                factory = sniff(buf)
-                if factory is not None:
-                    self.session = factory(self)
-                    return True
-            framed, codec = _sniff_plain(buf, self.server.options.max_frame_bytes)
+            factory = detect(bytes(self.buf[:16]), self.server.options)
         except NeedMore:
             if len(self.buf) >= 16:  # pragma: no cover - every sniffer decides within 16 bytes
                 self.fail("malformed", "unrecognised protocol")
@@ -328,9 +358,22 @@ class Connection(asyncio.Protocol):
         except WireError as e:
             self.fail("malformed" if "limit" not in str(e) else "frame_too_large", str(e))
             return False
-        binary = codec == "binary"
-        self.session = PlainSession(self, framed, self.server.binary if binary else self.server.compact)
+        self.session = factory(self)
         return True
+
+
+def detect(buf: bytes, options: ServerOptions) -> Callable[[Connection], Session]:
+    """The session factory for a stream starting with `buf` (its first 16 bytes suffice):
+    the sniffers' first, then plain framed/unframed binary or compact. Raises NeedMore to
+    see more bytes, WireError for bytes no protocol here speaks."""
+    for sniff in options.sniffers:
+        factory = sniff(buf)
+        if factory is not None:
+            return factory
+    framed, codec = _sniff_plain(buf, options.max_frame_bytes)
+    if codec == "binary":
+        return lambda conn: PlainSession(conn, framed, conn.server.binary)
+    return lambda conn: PlainSession(conn, framed, conn.server.compact)
 
 
 def _sniff_plain(b: bytes, max_frame: int) -> tuple[bool, str]:
@@ -384,7 +427,7 @@ class PlainSession(Session):
         self.busy = False
         self.strict: bool | None = None  # binary: the header style the client uses, mirrored back
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
-        self.pending: tuple[Method, int, Any] | None = None
+        self.pending: tuple[Any, ...] | None = None  # (method, seqid, name[, codec of a multiplexed call])
         self.tasks: set[asyncio.Task[None]] = set()
         self.upgrade: Callable[[PlainSession, bytes, int, int], bool] | None = conn.server.options.upgrade
         self.context_from_header: Callable[[bytes, int, Context], int] | None = None
@@ -460,36 +503,63 @@ class PlainSession(Session):
             self.reply_error(name, seqid, TAPP_INVALID_MESSAGE_TYPE, f"expected a CALL or ONEWAY message, got type {mtype}")
             self.server.bad_input("bad_message_type", self.conn, f"message type {mtype} for {name!r}")
             return
-        method = self.server.service.methods.get(name)
+        server = self.server
+        method = server.service.methods.get(name)
+        service, chain, reply_codec = server.service, server.chain, None
         if method is None:
-            if self.upgrade is not None and self.upgrade(self, msg, p, seqid):
+            if ":" in name:  # TMultiplexedProtocol: "Service:method"
+                found = self._multiplexed(name, seqid)
+                if found is None:
+                    return
+                target, method, name = found
+                service, chain = target.service, target.chain
+                codec = reply_codec = target.codec_like(codec)
+            else:
+                if self.upgrade is not None and self.upgrade(self, msg, p, seqid):
+                    return
+                self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}")
+                if not name.startswith("__can__finagle__"):
+                    server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
                 return
-            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {self.server.service.definition.name}")
-            if not name.startswith("__can__finagle__"):
-                self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-            return
         try:
             args, _ = codec.read_args(method, msg, p)
         except WireError as e:
             e.at("args")
-            self.server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
+            server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
             if mtype == CALL:
                 self.reply_error(name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}")
             return
-        call = Call(self.server.service, method, args, ctx)
+        call = Call(service, method, args, ctx)
         if mtype == ONEWAY or method.oneway:
-            task = run_eagerly(self.server.chain, call, _oneway_done)
+            task = run_eagerly(chain, call, _oneway_done)
             if task is not None:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return
         self.busy = True
-        self.server.inflight += 1
-        self.pending = (method, seqid, name)
-        task = run_eagerly(self.server.chain, call, self._done)
+        server.inflight += 1
+        self.pending = (method, seqid, name) if reply_codec is None else (method, seqid, name, reply_codec)
+        task = run_eagerly(chain, call, self._done)
         if task is not None:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+
+    def _multiplexed(self, name: str, seqid: int) -> tuple[Target, Method, str] | None:
+        """The service and method a ``Service:method`` name calls, or None once the caller was
+        told neither exists (UNKNOWN_METHOD naming what this port serves)."""
+        service_name, _, method_name = name.partition(":")
+        target = self.server.targets.get(service_name)
+        if target is None:
+            served = self.server.served_names
+            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown service {service_name!r} in {name!r}: this port serves {served}")
+            self.server.bad_input("unknown_service", self.conn, f"unknown multiplexed service {service_name!r}")
+            return None
+        method = target.service.methods.get(method_name)
+        if method is None:
+            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {method_name!r} on {target.service.definition.name}")
+            self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
+            return None
+        return target, method, method_name  # replies carry the bare name, as Apache's TMultiplexedProcessor
 
     def _done(self, result: Any, error: BaseException | None) -> None:
         pending = self.pending
@@ -498,12 +568,23 @@ class PlainSession(Session):
         self.server.inflight -= 1
         if pending is None or self.conn.transport is None:
             return
-        method, seqid, name = pending
+        if len(pending) == 4:  # a multiplexed call: replied with its own service's codec
+            method, seqid, name, codec = pending
+            home, self.codec = self.codec, codec
+            try:
+                self._reply(method, name, seqid, result, error)
+            finally:
+                self.codec = home
+        else:
+            method, seqid, name = pending
+            self._reply(method, name, seqid, result, error)
+        self.conn.maybe_resume()
+
+    def _reply(self, method: Method, name: str, seqid: int, result: Any, error: BaseException | None) -> None:
         if error is None:
             self.reply_result(method, name, seqid, result)
         else:
             self.reply_failure(method, name, seqid, error)
-        self.conn.maybe_resume()
 
     # -- replies -----------------------------------------------------------------------------------
     def _start(self, name: str, mtype: int, seqid: int) -> bytearray:
