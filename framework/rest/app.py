@@ -293,6 +293,23 @@ class RestApp:
             raise InvalidArgument(f"given {len(values)} times; it takes one value", f"args.{key}")
         return to_json(values[0], f"args.{key}")
 
+    async def _thrift(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of application/x-thrift: Thrift messages in the body (`framework.thrift.http`)."""
+        try:
+            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
+        except _TooLarge as e:
+            await _send_typed(send, 413, str(e).encode(), b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except _Stalled:
+            await _send_typed(send, 408, b"the request body stopped arriving", b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except ApplicationError as e:
+            await _send_typed(send, 400, e.message.encode(), b"text/plain; charset=utf-8")
+            return
+        client = scope.get("client")
+        status, out = await serve_body(self.thrift, body, tuple(client) if client else None, scope_identity(scope))
+        await _send_typed(send, status, out, THRIFT_CONTENT_TYPE if status == 200 else b"text/plain; charset=utf-8")
+
     async def _app_error(self, send: Send, e: ApplicationError, method: Method) -> None:
         headers = []
         retry = getattr(e, "retry_after_s", None)
@@ -329,24 +346,6 @@ class _TooLarge(Exception):
 
 class _Stalled(Exception):
     pass
-
-
-    async def _thrift(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A POST of application/x-thrift: Thrift messages in the body (`framework.thrift.http`)."""
-        try:
-            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
-        except _TooLarge as e:
-            await _send_typed(send, 413, str(e).encode(), b"text/plain; charset=utf-8", _CLOSE)
-            return
-        except _Stalled:
-            await _send_typed(send, 408, b"the request body stopped arriving", b"text/plain; charset=utf-8", _CLOSE)
-            return
-        except ApplicationError as e:
-            await _send_typed(send, 400, e.message.encode(), b"text/plain; charset=utf-8")
-            return
-        client = scope.get("client")
-        status, out = await serve_body(self.thrift, body, tuple(client) if client else None, scope_identity(scope))
-        await _send_typed(send, status, out, THRIFT_CONTENT_TYPE if status == 200 else b"text/plain; charset=utf-8")
 
 
 _CLOSE = [(b"connection", b"close")]
