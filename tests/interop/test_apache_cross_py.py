@@ -12,46 +12,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
-from apache_cross import SecondHandler, ThriftTestHandler, fetch_tarball, load_thrift_test, unpack
-from support import InProcessHost, require_tool
+from support import InProcessHost
 
 PROTOCOLS = ["binary", "accel", "compact", "accelc", "json", "header", "multi", "multia", "multiac", "multic", "multih", "multij"]
 TRANSPORTS = ["buffered", "framed", "http"]
-
-
-@pytest.fixture(scope="module")
-def apache_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return unpack(fetch_tarball(), tmp_path_factory.mktemp("apache-thrift"))
-
-
-@pytest.fixture(scope="module")
-def generated(apache_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``thrift --gen py`` of ThriftTest.thrift as Apache ships it."""
-    compiler = require_tool("thrift", "thrift-compiler")
-    out = tmp_path_factory.mktemp("gen-py")
-    proc = subprocess.run([compiler, "--gen", "py", "-out", str(out), str(apache_tree / "test" / "ThriftTest.thrift")], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert (out / "ThriftTest" / "ThriftTest.py").is_file()
-    return out
-
-
-@pytest.fixture(scope="module")
-def cross_host(apache_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessHost]:
-    from framework import Service
-
-    idl = load_thrift_test(apache_tree / "test" / "ThriftTest.thrift", tmp_path_factory.mktemp("idl"))
-
-    def services() -> list[Any]:
-        return [
-            Service(idl, ThriftTestHandler(idl.module), idl_service="ThriftTest"),
-            Service(idl, SecondHandler(), idl_service="SecondService"),
-        ]
-
-    with InProcessHost(services, **{"services.secondservice.share_thrift_port": "thrifttest"}) as h:
-        yield h
 
 
 def run_test_client(tree: Path, gen: Path, port: int, protocol: str, transport: str) -> subprocess.CompletedProcess[str]:
@@ -62,9 +28,9 @@ def run_test_client(tree: Path, gen: Path, port: int, protocol: str, transport: 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_apache_test_client_passes(cross_host: InProcessHost, apache_tree: Path, generated: Path, protocol: str, transport: str) -> None:
+def test_apache_test_client_passes(cross_host: InProcessHost, apache_tree: Path, thrift_test_py: Path, protocol: str, transport: str) -> None:
     _, port = cross_host.addr("thrifttest", "http" if transport == "http" else "thrift")
-    proc = run_test_client(apache_tree, generated, port, protocol, transport)
+    proc = run_test_client(apache_tree, thrift_test_py, port, protocol, transport)
     report = proc.stdout + proc.stderr
     assert proc.returncode == 0, report
     assert "\nOK" in report, report

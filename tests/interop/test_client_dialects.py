@@ -10,11 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from apache_cross import SecondHandler, ThriftTestHandler, fetch_tarball, load_thrift_test, unpack
-from support import InProcessHost, free_port, require_tool
+from support import InProcessHost, free_port
 
 from framework.client import ThriftClient
 from framework.errors import UnknownMethod
@@ -28,25 +27,6 @@ CASES = {
     "multiplexed-header": ({"protocol": "header"}, "multih", "buffered"),
     "multiplexed-json": ({"protocol": "json"}, "multij", "framed"),
 }
-
-
-@pytest.fixture(scope="module")
-def apache_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return unpack(fetch_tarball(), tmp_path_factory.mktemp("apache-thrift"))
-
-
-@pytest.fixture(scope="module")
-def generated(apache_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    compiler = require_tool("thrift", "thrift-compiler")
-    out = tmp_path_factory.mktemp("gen-py")
-    proc = subprocess.run([compiler, "--gen", "py", "-out", str(out), str(apache_tree / "test" / "ThriftTest.thrift")], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def idl(apache_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return load_thrift_test(apache_tree / "test" / "ThriftTest.thrift", tmp_path_factory.mktemp("idl"))
 
 
 def start_test_server(tree: Path, gen: Path, protocol: str, transport: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -67,9 +47,10 @@ def start_test_server(tree: Path, gen: Path, protocol: str, transport: str) -> t
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_client_dialects_against_apache_test_server(apache_tree: Path, generated: Path, idl: Any, case: str) -> None:
+def test_client_dialects_against_apache_test_server(apache_tree: Path, thrift_test_py: Path, thrift_test_idl: Any, case: str) -> None:
     options, server_protocol, transport = CASES[case]
-    proc, port = start_test_server(apache_tree, generated, server_protocol, transport)
+    idl = thrift_test_idl
+    proc, port = start_test_server(apache_tree, thrift_test_py, server_protocol, transport)
     try:
 
         async def calls() -> None:
@@ -95,20 +76,10 @@ def test_client_dialects_against_apache_test_server(apache_tree: Path, generated
         proc.wait(10)
 
 
-@pytest.fixture(scope="module")
-def shared_port(idl: Any) -> Iterator[InProcessHost]:
-    from framework import Service
-
-    def services() -> list[Any]:
-        return [Service(idl, ThriftTestHandler(idl.module), idl_service="ThriftTest"), Service(idl, SecondHandler(), idl_service="SecondService")]
-
-    with InProcessHost(services, **{"services.secondservice.share_thrift_port": "thrifttest"}) as h:
-        yield h
-
-
 @pytest.mark.parametrize("protocol", ["thrift", "header", "json"])
-def test_client_dialects_against_an_aviary_port_serving_two_services(shared_port: InProcessHost, idl: Any, protocol: str) -> None:
-    dest = "inet!%s:%d" % shared_port.addr("thrifttest")
+def test_client_dialects_against_an_aviary_port_serving_two_services(cross_host: InProcessHost, thrift_test_idl: Any, protocol: str) -> None:
+    idl = thrift_test_idl
+    dest = "inet!%s:%d" % cross_host.addr("thrifttest")
 
     async def calls() -> None:
         async with ThriftClient(idl, dest, service="SecondService", multiplexed="SecondService", protocol=protocol) as c:
