@@ -21,8 +21,9 @@ from support import InProcessHost, require_tool
 
 PROTOCOLS = ["binary", "compact", "json", "multi", "multic", "multij"]
 TRANSPORTS = ["buffered", "framed", "fastframed", "http"]
-# Apache's HTTP client for THttpClient (Debian: libhttpclient-java, libhttpcore-java; it logs through commons-logging)
-HTTP_JARS = [  # Makefile installs themPath("/usr/share/java/httpclient.jar"), Path("/usr/share/java/httpcore.jar"), Path("/usr/share/java/commons-logging.jar")]
+# Apache HttpClient, under THttpClient (Debian's libhttpclient-java, libhttpcore-java and
+# libcommons-logging-java, which the Makefile installs).
+HTTP_JARS = [Path("/usr/share/java/httpclient.jar"), Path("/usr/share/java/httpcore.jar"), Path("/usr/share/java/commons-logging.jar")]
 
 
 @pytest.fixture(scope="module")
