@@ -164,9 +164,12 @@ class Extension(Protocol):
 class _Running:
     """A started service: its servers and sockets."""
 
-    def __init__(self, service: Service, thrift: ThriftServer | None, http: uvicorn.Server, ticker: asyncio.Task[None]) -> None:
+    def __init__(
+        self, service: Service, thrift: ThriftServer | None, http: uvicorn.Server, ticker: asyncio.Task[None], over_http: ThriftServer | None = None
+    ) -> None:
         self.service = service
         self.thrift = thrift
+        self.over_http = over_http  # Thrift over the HTTP port: drained for its oneway calls
         self.http = http
         self.ticker = ticker
 
@@ -292,7 +295,7 @@ class Host:
             over_http = ThriftServer(service, chain, http_options, shared=others)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, thrift=over_http)
             http, ticker = await serve_http(app, http_sock, s)
-            self.running.append(_Running(service, thrift, http, ticker))
+            self.running.append(_Running(service, thrift, http, ticker, over_http))
             host = self._display_host
             eps = Endpoints(service.name, {"thrift": (host, thrift_ports[owners[service.name]]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
@@ -364,7 +367,7 @@ class Host:
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
         r.http.should_exit = True
-        drains = [r.thrift.drain(timeout)] if r.thrift is not None else []
+        drains = [t.drain(timeout) for t in (r.thrift, r.over_http) if t is not None]
         await asyncio.gather(*drains, r.http.shutdown(), r.ticker, return_exceptions=True)
 
     def reload(self) -> None:

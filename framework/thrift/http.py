@@ -24,10 +24,6 @@ __all__ = ["THRIFT_CONTENT_TYPE", "HttpExchange", "is_thrift_request", "serve_bo
 
 THRIFT_CONTENT_TYPE = b"application/x-thrift"
 
-# Oneway calls still running after their response went out: held here, since the loop keeps
-# only weak references to tasks and the exchange that started them is gone.
-_ONEWAY_RUNNING: set[asyncio.Task[None]] = set()
-
 
 def is_thrift_request(scope: dict[str, Any]) -> bool:
     if scope.get("method") != "POST":
@@ -120,9 +116,9 @@ class HttpExchange:
             self.maybe_resume()
         if self.aborted:
             session.connection_lost()
-        for task in getattr(session, "tasks", ()):
-            _ONEWAY_RUNNING.add(task)
-            task.add_done_callback(_ONEWAY_RUNNING.discard)
+        for task in getattr(session, "tasks", ()):  # oneway calls outlive their response
+            self.server.detached.add(task)
+            task.add_done_callback(self.server.detached.discard)
         if self.error is not None:
             return 400, self.error.encode()
         if self.buf:

@@ -130,6 +130,9 @@ class ThriftServer:
         registry.gauge(lambda: len(self.connections), "srv", name, "thrift", "connections")
         self._bad: dict[str, Any] = {}
         self.inflight = 0
+        # Calls running with no connection to answer on (oneway calls that came over HTTP):
+        # held here, since the loop keeps only weak references to tasks; drain waits for them.
+        self.detached: set[asyncio.Task[None]] = set()
 
     @property
     def served_names(self) -> str:
@@ -164,6 +167,8 @@ class ThriftServer:
         for conn in list(self.connections):
             log.warning("%s thrift %s: closing with a call still running at shutdown", self.service.name, conn.peer_text)
             conn.abort()
+        if self.detached:
+            await asyncio.wait(set(self.detached), timeout=max(deadline - loop.time(), 0.01))
         if self._server is not None:
             await self._server.wait_closed()
 
