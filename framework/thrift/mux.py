@@ -33,7 +33,7 @@ from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
 from .codec import CALL, ONEWAY, NeedMore
-from .server import Connection, PlainSession, Session, _oneway_done
+from .server import Connection, PlainSession, Session, UnknownTarget, _oneway_done
 
 __all__ = ["sniff", "MuxSession"]
 
@@ -79,14 +79,15 @@ class _Replies(PlainSession):
 
 
 class _Pending:
-    __slots__ = ("tag", "kind", "method", "name", "seqid", "task")
+    __slots__ = ("tag", "kind", "method", "name", "seqid", "codec", "task")
 
-    def __init__(self, tag: int, kind: int, method: Any, name: str, seqid: int) -> None:
+    def __init__(self, tag: int, kind: int, method: Any, name: str, seqid: int, codec: Any) -> None:
         self.tag = tag
         self.kind = kind  # TDISPATCH or TREQ: how to reply
         self.method = method
         self.name = name
         self.seqid = seqid
+        self.codec = codec  # the called service's (another than the port's for a multiplexed name)
         self.task: asyncio.Task[None] | None = None
 
 
@@ -252,11 +253,21 @@ class MuxSession(Session):
             self.server.bad_input("bad_message_type", self.conn, f"message type {mtype} for {name!r}")
             self._reply_error_status(kind, tag, f"expected a Thrift CALL or ONEWAY message, got type {mtype}")
             return
-        method = self.server.service.methods.get(name)
+        server = self.server
+        method = server.service.methods.get(name)
+        service, chain = server.service, server.chain
         if method is None:
-            self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-            self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {self.server.service.definition.name}")
-            return
+            if ":" not in name:
+                server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}")
+                return
+            try:  # Finagle's multiplexed clients (serveIfaces): "Service:method"
+                target, method, name = server.multiplexed(name)
+            except UnknownTarget as e:
+                server.bad_input(e.why, self.conn, e.message)
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, e.message)
+                return
+            service, chain, codec = target.service, target.chain, target.binary
         try:
             args, _ = codec.read_args(method, payload, p)
         except WireError as e:
@@ -264,18 +275,18 @@ class MuxSession(Session):
             self.server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
             self._reply_app_error(kind, tag, name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}")
             return
-        call = Call(self.server.service, method, args, ctx)
+        call = Call(service, method, args, ctx)
         if mtype == ONEWAY or method.oneway:
             self._reply_payload(kind, tag, b"")  # Finagle answers a oneway dispatch with an empty body
-            task = run_eagerly(self.server.chain, call, _oneway_done)
+            task = run_eagerly(chain, call, _oneway_done)
             if task is not None:
                 self.oneway.add(task)
                 task.add_done_callback(self.oneway.discard)
             return
-        pending = _Pending(tag, kind, method, name, seqid)
+        pending = _Pending(tag, kind, method, name, seqid, codec)
         self.calls[tag] = pending
         self.server.inflight += 1
-        task = run_eagerly(self.server.chain, call, lambda result, error: self._done(pending, result, error))
+        task = run_eagerly(chain, call, lambda result, error: self._done(pending, result, error))
         if task is not None and self.calls.get(tag) is pending:
             pending.task = task
 
@@ -305,6 +316,7 @@ class MuxSession(Session):
             r = self._replies
             r.prefix = _prefix(pending.kind)
             r.out = None
+            r.codec = pending.codec
             if error is None:
                 r.reply_result(pending.method, pending.name, pending.seqid, result)
             else:
@@ -319,6 +331,7 @@ class MuxSession(Session):
         r = self._replies
         r.prefix = _prefix(kind)
         r.out = None
+        r.codec = self.codec
         r.reply_error(name, seqid, type_, message)
         assert r.out is not None
         self._send_reply(kind, tag, r.out)

@@ -106,6 +106,15 @@ class Target:
         return codec
 
 
+class UnknownTarget(Exception):
+    """A multiplexed name whose service or method this port does not serve."""
+
+    def __init__(self, why: str, message: str) -> None:
+        super().__init__(message)
+        self.why = why  # the bad_input counter
+        self.message = message
+
+
 class ThriftServer:
     """One Thrift port. `service` is what plain callers reach; `shared` are the other services
     on the same port, reached by TMultiplexedProtocol callers naming them (``Service:method``,
@@ -134,10 +143,19 @@ class ThriftServer:
         # held here, since the loop keeps only weak references to tasks; drain waits for them.
         self.detached: set[asyncio.Task[None]] = set()
 
-    @property
-    def served_names(self) -> str:
-        """The service names multiplexed callers may use, for error messages."""
-        return ", ".join(sorted({t.service.definition.name for t in self.targets.values()}))
+    def multiplexed(self, name: str) -> tuple[Target, Method, str]:
+        """(service, method, bare method name) a TMultiplexedProtocol ``Service:method`` name
+        calls; `UnknownTarget` says which part is unknown. Replies carry the bare name, as
+        Apache's TMultiplexedProcessor writes them."""
+        service_name, _, method_name = name.partition(":")
+        target = self.targets.get(service_name)
+        if target is None:
+            served = ", ".join(sorted({t.service.definition.name for t in self.targets.values()}))
+            raise UnknownTarget("unknown_service", f"Unknown service {service_name!r} in {name!r}: this port serves {served}")
+        method = target.service.methods.get(method_name)
+        if method is None:
+            raise UnknownTarget("unknown_method", f"Unknown method {method_name!r} on {target.service.definition.name}")
+        return target, method, method_name
 
     def bad_input(self, why: str, conn: Connection, detail: str) -> None:
         c = self._bad.get(why)
@@ -437,6 +455,7 @@ class PlainSession(Session):
         self.upgrade: Callable[[PlainSession, bytes, int, int], bool] | None = conn.server.options.upgrade
         self.context_from_header: Callable[[bytes, int, Context], int] | None = None
         self.response_header: bytes = b""
+        self.feeding = False  # inside `feed`: a call answered at once needs no resume (no recursion per call)
 
     @property
     def idle(self) -> bool:
@@ -476,12 +495,16 @@ class PlainSession(Session):
 
     def feed(self) -> None:
         conn = self.conn
-        while not self.busy and conn.transport is not None and not conn.paused_writing:
-            msg = self._next_message()
-            if msg is None:
-                return
-            conn._clear_stall()
-            self.handle(msg)
+        self.feeding = True
+        try:
+            while not self.busy and conn.transport is not None and not conn.paused_writing:
+                msg = self._next_message()
+                if msg is None:
+                    return
+                conn._clear_stall()
+                self.handle(msg)
+        finally:
+            self.feeding = False
 
     # -- one message -------------------------------------------------------------------------------
     def handle(self, msg: bytes) -> None:
@@ -552,19 +575,12 @@ class PlainSession(Session):
     def _multiplexed(self, name: str, seqid: int) -> tuple[Target, Method, str] | None:
         """The service and method a ``Service:method`` name calls, or None once the caller was
         told neither exists (UNKNOWN_METHOD naming what this port serves)."""
-        service_name, _, method_name = name.partition(":")
-        target = self.server.targets.get(service_name)
-        if target is None:
-            served = self.server.served_names
-            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown service {service_name!r} in {name!r}: this port serves {served}")
-            self.server.bad_input("unknown_service", self.conn, f"unknown multiplexed service {service_name!r}")
+        try:
+            return self.server.multiplexed(name)
+        except UnknownTarget as e:
+            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, e.message)
+            self.server.bad_input(e.why, self.conn, e.message)
             return None
-        method = target.service.methods.get(method_name)
-        if method is None:
-            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {method_name!r} on {target.service.definition.name}")
-            self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-            return None
-        return target, method, method_name  # replies carry the bare name, as Apache's TMultiplexedProcessor
 
     def _done(self, result: Any, error: BaseException | None) -> None:
         pending = self.pending
@@ -583,7 +599,8 @@ class PlainSession(Session):
         else:
             method, seqid, name = pending
             self._reply(method, name, seqid, result, error)
-        self.conn.maybe_resume()
+        if not self.feeding:  # a call that waited: carry on with what is buffered; else feed's loop does
+            self.conn.maybe_resume()
 
     def _reply(self, method: Method, name: str, seqid: int, result: Any, error: BaseException | None) -> None:
         if error is None:

@@ -288,3 +288,24 @@ def test_bad_thrift_over_http_is_a_400_saying_why(host: InProcessHost, body: byt
     assert r.status_code == 400 and says in r.text
     r = httpx.post(host.url("probe", "/"), content=message("whoami", []), headers=THRIFT)
     assert r.status_code == 200
+
+
+# -- ThriftMux, multiplexed (Finagle's serveIfaces clients) ------------------------------------
+
+
+def test_thriftmux_dispatches_may_name_a_service_on_the_port(host: InProcessHost) -> None:
+    from framework.thrift import mux_wire as w
+
+    with connect(host) as s:
+        for tag, name in ((2, "Probe:whoami"), (3, "Nope:whoami")):
+            s.sendall(w.encode(w.TDISPATCH, tag, w.encode_tdispatch([], message(name, [], method="whoami"))))
+            size = struct.unpack(">i", recv_exact(s, 4))[0]
+            frame = recv_exact(s, size)
+            assert (w.norm_type(struct.unpack(">b", frame[:1])[0]), int.from_bytes(frame[1:4], "big")) == (w.RDISPATCH, tag)
+            status, _, body = w.parse_rdispatch(frame[4:])
+            assert status == w.OK
+            reply = read_reply(body, "whoami")
+            if tag == 2:
+                assert (reply[1], reply[3][1]["protocol"]) == (REPLY, "mux")
+            else:
+                assert reply[1] == EXCEPTION and "this port serves Echo, Probe" in reply[3][0]
