@@ -3,7 +3,8 @@
 `apache_thrift_tree` downloads Debian's orig tarball of Apache Thrift 0.17.0 into
 tests/artifacts/ (once; git-ignored), checks its sha256 and unpacks it into a temporary
 directory: ``test/py/TestClient.py``, ``test/ThriftTest.thrift`` and
-``lib/java/test/.../TestClient.java`` are used from there unmodified, and never committed.
+``lib/java/src/crossTest/.../TestClient.java`` are used from there unmodified, and never
+committed. ThriftTest.thrift, test data, is also in the IDL corpus (tests/corpus/idl/apache/).
 
 `ThriftTestHandler` and `SecondHandler` are plain Aviary handler classes doing what Apache's
 own test servers do (``test/py/TestServer.py``), so Apache's clients can check every answer.
@@ -22,6 +23,7 @@ import pytest
 from support import ARTIFACTS
 
 TARBALL_URL = "http://deb.debian.org/debian/pool/main/t/thrift/thrift_0.17.0.orig.tar.gz"
+THRIFT_TEST_IDL = Path(__file__).resolve().parents[1] / "corpus" / "idl" / "apache" / "test" / "ThriftTest.thrift"
 TARBALL_SHA256 = "f5888bcd3b8de40c2c2ab86896867ad9b18510deb412cba3e5da76fb4c604c29"
 
 
@@ -62,26 +64,12 @@ def unpack(tarball: Path, into: Path) -> Path:
     return root
 
 
-def load_thrift_test(idl: Path, work: Path) -> Any:
-    """ThriftTest.thrift, loaded by Aviary's IDL loader.
-
-    Until the loader accepts annotations on a ``namespace`` (its one construct in this file
-    the loader refuses), the served copy drops that annotation of the ``xsd`` namespace, which
-    no Python code reads; the clients are generated from the file as Apache ships it."""
+def load_thrift_test(idl: Path) -> Any:
+    """ThriftTest.thrift, loaded by Aviary's IDL loader (the copy in the IDL corpus; the same
+    file Apache's clients are generated from)."""
     from framework import load_idl
-    from framework.errors import IdlError
 
-    try:
-        return load_idl(idl)
-    except IdlError as e:
-        if "Grammar error '('" not in str(e):
-            raise
-    text = idl.read_text()
-    annotated = "namespace xsd test (uri = 'http://thrift.apache.org/ns/ThriftTest')"
-    assert annotated in text, "ThriftTest.thrift changed: the loader fails on something else"
-    copy = work / "ThriftTest.thrift"
-    copy.write_text(text.replace(annotated, "namespace xsd test"))
-    return load_idl(copy)
+    return load_idl(idl)
 
 
 class ThriftTestHandler:

@@ -24,7 +24,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any, Iterator
 
 import pytest
-from apache_cross import SecondHandler, ThriftTestHandler, fetch_tarball, load_thrift_test, unpack
+from apache_cross import THRIFT_TEST_IDL, SecondHandler, ThriftTestHandler, fetch_tarball, load_thrift_test, unpack
 from support import InProcessHost, require_tool
 
 HERE = Path(__file__).resolve().parent
@@ -130,8 +130,10 @@ def thrift_test_py(apache_tree: Path, thrift_compiler: str, tmp_path_factory: py
 
 
 @pytest.fixture(scope="session")
-def thrift_test_idl(apache_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return load_thrift_test(apache_tree / "test" / "ThriftTest.thrift", tmp_path_factory.mktemp("idl"))
+def thrift_test_idl(apache_tree: Path) -> Any:
+    shipped = apache_tree / "test" / "ThriftTest.thrift"
+    assert shipped.read_bytes() == THRIFT_TEST_IDL.read_bytes(), f"{THRIFT_TEST_IDL} is not the file Apache ships"
+    return load_thrift_test(THRIFT_TEST_IDL)
 
 
 @pytest.fixture(scope="session")
