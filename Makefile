@@ -35,6 +35,7 @@ bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/mux.py
+	$(BIN)/python bench/dialects.py
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/telemetry_cost.py
