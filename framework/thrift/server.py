@@ -596,9 +596,12 @@ class PlainSession(Session):
                 self._reply(method, name, seqid, result, error)
             finally:
                 self.codec = home
-        else:
+        else:  # the common case, inline
             method, seqid, name = pending
-            self._reply(method, name, seqid, result, error)
+            if error is None:
+                self.reply_result(method, name, seqid, result)
+            else:
+                self.reply_failure(method, name, seqid, error)
         if not self.feeding:  # a call that waited: carry on with what is buffered; else feed's loop does
             self.conn.maybe_resume()
 
