@@ -109,6 +109,7 @@ class HttpExchange:
             self.server.bad_input("malformed", self, str(e))  # type: ignore[arg-type]
             return 400, f"the body is not a Thrift message: {e}".encode()
         self.session = session = factory(self)  # type: ignore[arg-type]
+        session.protocol = "http/" + session.protocol  # type: ignore[attr-defined]  # plain-session kinds only here (no Mux)
         self.maybe_resume()
         while self.transport is not None and not session.idle:
             self._idle.clear()

@@ -4,7 +4,11 @@ Each connection is detected from its first bytes, then kept in that mode:
 
 * framed (4-byte length) or unframed;
 * binary strict (``80 01``), binary non-strict (a bare name length) or compact (``82``);
-* further modes plug in through `sniffers` (ThriftMux sessions, see `framework.thrift.mux`).
+* further modes plug in through `sniffers`: TJSONProtocol (`framework.thrift.json_protocol`),
+  THeader (`framework.thrift.header`), ThriftMux (`framework.thrift.mux`).
+
+A port may serve several services (`shared`): a TMultiplexedProtocol name ``Service:method``
+reaches any of them, a plain name the port's own (`ThriftServer.multiplexed`).
 
 Calls on one plain connection are answered in order, as every plain-Thrift client expects;
 concurrency comes from connections (or from Mux). Replies echo the seqid and name, oneway

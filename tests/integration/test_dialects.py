@@ -269,7 +269,7 @@ THRIFT = {"content-type": "application/x-thrift"}
 def test_thrift_over_http_reaches_the_ports_service_and_multiplexed_ones(host: InProcessHost) -> None:
     r = httpx.post(host.url("probe", "/"), content=message("whoami", []), headers=THRIFT)
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-thrift"
-    assert read_reply(r.content, "whoami")[3][1]["protocol"] == "unframed/binary"
+    assert read_reply(r.content, "whoami")[3][1]["protocol"] == "http/unframed/binary"
     r = httpx.post(host.url("echo", "/anything"), content=message("Probe:whoami", [], codec=JSON_CODEC), headers=THRIFT)
     assert read_reply(r.content, "whoami", JSON_CODEC)[1] == REPLY
 
