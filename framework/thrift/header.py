@@ -50,7 +50,7 @@ _frame_head = struct.Struct(">HHiH")  # magic, flags, seqid, header words
 
 def sniff(b: bytes) -> Callable[[Connection], Session] | None:
     """A `framework.thrift.server.Sniffer` for THeader frames, bare or inside a framed transport."""
-    if len(b) < 4 or b[0] > 1:  # a frame length starts 00 or 01 (frames are under 32 MiB)
+    if len(b) < 4 or b[0] & 0x80:  # a negative length: strict binary (80 01) or compact (82)
         return None
     if len(b) < 6:
         raise NeedMore
@@ -187,7 +187,8 @@ def encode_frame(
             head += vb
     head += b"\0" * (-len(head) % 4)
     out = bytearray(_i.pack(10 + len(head) + len(body)))
-    out += _frame_head.pack(HEADER_MAGIC, flags, seqid & 0xFFFFFFFF if seqid >= 0 else seqid, len(head) // 4)
+    seqid &= 0xFFFFFFFF
+    out += _frame_head.pack(HEADER_MAGIC, flags, seqid - (1 << 32) if seqid >= 1 << 31 else seqid, len(head) // 4)
     out += head
     out += body
     return out

@@ -1,6 +1,6 @@
 """Thrift over HTTP on a service's HTTP port, as Apache's THttpClient speaks it.
 
-A ``POST`` with ``Content-Type: application/x-thrift`` (to any path no REST route claims;
+A ``POST`` with ``Content-Type: application/x-thrift`` (or ``application/vnd.apache.thrift.*``; to any path no REST route claims;
 Apache's clients default to ``/``) carries one or more Thrift messages in its body: binary,
 compact, TJSONProtocol or THeader, detected from the first bytes as on the Thrift port,
 multiplexed names included. The reply body holds the replies in the caller's protocol, with
@@ -26,11 +26,14 @@ THRIFT_CONTENT_TYPE = b"application/x-thrift"
 
 
 def is_thrift_request(scope: dict[str, Any]) -> bool:
+    """A POST of ``application/x-thrift`` (Apache's Python, Java, Go, C++ clients) or of
+    ``application/vnd.apache.thrift.*`` (its JavaScript and .NET clients)."""
     if scope.get("method") != "POST":
         return False
     for k, v in scope["headers"]:
         if k == b"content-type":
-            return v.split(b";", 1)[0].strip().lower() == THRIFT_CONTENT_TYPE
+            kind = v.split(b";", 1)[0].strip().lower()
+            return kind == THRIFT_CONTENT_TYPE or kind.startswith(b"application/vnd.apache.thrift.")
     return False
 
 

@@ -309,3 +309,11 @@ def test_thriftmux_dispatches_may_name_a_service_on_the_port(host: InProcessHost
                 assert (reply[1], reply[3][1]["protocol"]) == (REPLY, "mux")
             else:
                 assert reply[1] == EXCEPTION and "this port serves Echo, Probe" in reply[3][0]
+
+
+def test_thrift_over_http_takes_apaches_other_content_types(host: InProcessHost) -> None:
+    body = message("whoami", [], codec=JSON_CODEC)
+    r = httpx.post(host.url("probe", "/"), content=body, headers={"content-type": "application/vnd.apache.thrift.json; charset=utf-8"})
+    assert r.status_code == 200 and read_reply(r.content, "whoami", JSON_CODEC)[1] == REPLY
+    r = httpx.post(host.url("probe", "/"), content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 404  # JSON that is not Thrift's is REST's, and "/" is no REST route
