@@ -21,7 +21,7 @@ APT_PACKAGES += libhttpclient-java libhttpcore-java libcommons-logging-java
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run test bench deps system-deps clean
+.PHONY: run test bench bundle deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
@@ -40,6 +40,11 @@ bench: deps
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/telemetry_cost.py
 
+# dist/aviary-offline-<version>-<platform>.tar.gz: Aviary and every runtime dependency as wheels
+# for this platform and $(PYTHON), with install.sh DEST (no network, no root). README: "Offline".
+bundle: $(STAMP)
+	$(BIN)/python deploy/offline/build.py
+
 deps: system-deps $(STAMP)
 
 system-deps:
@@ -57,4 +62,4 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info bench/out tests/artifacts .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info bench/out tests/artifacts .pytest_cache

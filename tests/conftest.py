@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from support import ARTIFACTS, AviaryProcess, InProcessHost, ZipkinCollector, require_tool
-from zk_fixtures import zk_client, zk_ensemble, zk_env, zookeeper  # noqa: F401 - fixtures for every test
+from zk_fixtures import zk_client, zk_ensemble, zk_env, zk_rebuildable, zookeeper  # noqa: F401 - fixtures for every test
 
 
 @pytest.fixture

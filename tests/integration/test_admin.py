@@ -159,6 +159,9 @@ class _DescribedExtension:
 
     name = "announcer"
 
+    def __init__(self, announced: bool = True) -> None:
+        self.announced = announced
+
     async def start(self, host) -> None:  # type: ignore[no-untyped-def]
         pass
 
@@ -169,7 +172,10 @@ class _DescribedExtension:
         pass
 
     def describe(self) -> dict[str, object]:
-        return {"zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+        return {"announced": self.announced, "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+
+    def health(self) -> str:
+        return "" if self.announced else "no ZooKeeper session; not announced, serving anyway"
 
 
 def test_announcer_lists_what_each_announcer_describes() -> None:
@@ -182,20 +188,28 @@ def test_announcer_lists_what_each_announcer_describes() -> None:
 
     settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none"})
 
-    async def run() -> tuple[dict, dict]:  # type: ignore[type-arg]
+    async def run(announced: bool) -> tuple[dict, dict, httpx.Response]:  # type: ignore[type-arg]
         import io
 
-        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(), AdminServer()], out=io.StringIO())
+        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(announced), AdminServer()], out=io.StringIO())
         await host.start()
         try:
             h, p = host.endpoints["admin"].ports["http"]
             async with httpx.AsyncClient(base_url=f"http://{h}:{p}") as client:
-                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json()
+                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json(), await client.get("/health")
         finally:
             await host.stop()
 
-    announcer, dashboard = asyncio.run(run())
+    announcer, dashboard, health = asyncio.run(run(True))
     assert announcer["announced"] is True
-    assert announcer["announcers"] == [{"extension": "announcer", "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}]
+    assert announcer["announcers"] == [
+        {"extension": "announcer", "announced": True, "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+    ]
+    assert health.status_code == 200 and health.text == "OK\n"
     assert dashboard["announcers"] == announcer["announcers"]
     assert dashboard["telemetry"] is False  # a Host built without assemble() has no TelemetryFilter
+    # An announcer that says it is not announced: the answer says so and why; /health still 200.
+    announcer, _, health = asyncio.run(run(False))
+    assert announcer["announced"] is False
+    assert announcer["message"] == "announcer: no ZooKeeper session; not announced, serving anyway"
+    assert health.status_code == 200 and health.text == "OK\nannouncer: no ZooKeeper session; not announced, serving anyway\n"
