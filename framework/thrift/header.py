@@ -235,7 +235,7 @@ class HeaderSession(PlainSession):
         except WireError as e:
             self.conn.fail("malformed", f"bad THeader frame: {e}")
             return None
-        self.codec = self.server.binary.variant(self.codec.strict) if decoded.protocol == PROTOCOL_BINARY else self.server.compact
+        self.codec = self.server.binary.variant(self.strict is not False) if decoded.protocol == PROTOCOL_BINARY else self.server.compact
         return decoded.payload
 
     def _context(self, msg: bytes, p: int, ctx: Context) -> int:
