@@ -24,24 +24,22 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..context import Context
-from ..errors import WireError
+from ..errors import TAPP_INVALID_TRANSFORM, WireError
 from .codec import EXCEPTION, NeedMore
 from .server import PlainSession
 
 if TYPE_CHECKING:
     from .server import Connection, Session
 
-__all__ = ["sniff", "HeaderSession", "encode_frame", "decode_frame", "HEADER_MAGIC", "ZLIB", "HeaderFrame"]
+__all__ = ["sniff", "HeaderSession", "HeaderFrame", "UnsupportedTransform", "encode_frame", "decode_frame", "frame_protocol", "HEADER_MAGIC", "ZLIB"]
 
 HEADER_MAGIC = 0x0FFF
 PROTOCOL_BINARY, PROTOCOL_COMPACT = 0, 2
 ZLIB = 1
 _INFO_KEY_VALUE, _INFO_PERSISTENT_KEY_VALUE = 1, 2
-TAPP_INVALID_TRANSFORM = 8  # TApplicationException.INVALID_TRANSFORM
-TAPP_INVALID_PROTOCOL = 9
 _TRANSFORM_NAMES = {1: "zlib", 2: "hmac", 3: "snappy", 4: "qlz", 5: "zstd"}
 
 _i = struct.Struct(">i")
@@ -163,7 +161,7 @@ def decode_frame(frame: bytes, max_bytes: int) -> HeaderFrame:
 
 
 def encode_frame(
-    payload: bytes | bytearray, *, protocol: int, seqid: int = 0, flags: int = 0, transforms: list[int] = (), headers: dict[str, str] | None = None  # type: ignore[assignment]
+    payload: bytes | bytearray, *, protocol: int, seqid: int = 0, flags: int = 0, transforms: Sequence[int] = (), headers: dict[str, str] | None = None
 ) -> bytearray:
     """A whole THeader frame, its length first."""
     body = bytes(payload)

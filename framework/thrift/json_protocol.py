@@ -422,8 +422,6 @@ JSON_CODEC = JsonProtocolCodec()
 def sniff(b: bytes) -> Callable[[Connection], Session] | None:
     """A `framework.thrift.server.Sniffer`: TJSONProtocol, unframed (``[``) or framed (a
     4-byte length, then ``[``). No binary, compact or Mux stream starts so."""
-    from .server import PlainSession
-
     if b[:1] == b"[":
         return lambda conn: PlainSession(conn, False, JSON_CODEC)
     if len(b) >= 5 and b[4] == 0x5B and b[0] < 0x80:
