@@ -140,7 +140,6 @@ class ThriftServer:
         self._server: asyncio.base_events.Server | None = None
         name = service.name
         self.metric_connects = registry.counter("srv", name, "thrift", "connects")
-        registry.gauge(lambda: len(self.connections), "srv", name, "thrift", "connections")
         self._bad: dict[str, Any] = {}
         self.inflight = 0
         # Calls running with no connection to answer on (oneway calls that came over HTTP):
@@ -169,6 +168,9 @@ class ThriftServer:
         log.warning("%s thrift %s: %s (%s)", self.service.name, conn.peer_text, detail, why)
 
     async def start(self, sock: socket.socket, ssl: Any = None) -> None:
+        # Registered by the listening server only: the one behind the HTTP port (Thrift over
+        # HTTP) has no connections of its own and must not replace this gauge.
+        registry.gauge(lambda: len(self.connections), "srv", self.service.name, "thrift", "connections")
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: Connection(self), sock=sock, ssl=ssl, backlog=1024)
 

@@ -317,3 +317,13 @@ def test_thrift_over_http_takes_apaches_other_content_types(host: InProcessHost)
     assert r.status_code == 200 and read_reply(r.content, "whoami", JSON_CODEC)[1] == REPLY
     r = httpx.post(host.url("probe", "/"), content=body, headers={"content-type": "application/json"})
     assert r.status_code == 404  # JSON that is not Thrift's is REST's, and "/" is no REST route
+
+
+def test_the_connection_gauge_counts_the_ports_connections(host: InProcessHost) -> None:
+    """Thrift over HTTP runs on a server of its own behind the HTTP port: the Thrift port's
+    connection gauge stays the port's."""
+    before = registry.value("srv/echo/thrift/connections")
+    with connect(host) as s:
+        s.sendall(struct.pack(">i", len(m := message("Probe:whoami", []))) + m)
+        read_frame(s)
+        assert registry.value("srv/echo/thrift/connections") == before + 1
