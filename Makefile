@@ -21,7 +21,7 @@ APT_PACKAGES += libhttpclient-java libhttpcore-java libcommons-logging-java
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run test bench bundle deps system-deps clean
+.PHONY: run test bench bundle docs deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
@@ -30,6 +30,11 @@ run: deps
 
 test: deps
 	$(BIN)/python -m pytest -q
+
+# The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
+# setting the reference pages cannot describe, fails the build. Open build/site/index.html.
+docs: deps
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site  # (the variable: no banner about MkDocs 2)
 
 bench: deps
 	$(BIN)/pip install -q -e '.[bench]'

@@ -1,8 +1,9 @@
-"""ZooKeeper fixtures: real ZooKeeper servers from Debian's jar, on free loopback ports.
+"""ZooKeeper fixtures beyond framework.testing's (whose pytest plugin gives every test
+``zookeeper_server``, one real node for the session, and ``zookeeper``, a fresh root on it):
 
-* `zookeeper`: one node for the whole session (tests keep apart by using their own paths);
 * `zk_ensemble`: a fresh three-node ensemble for a test that stops and starts its nodes;
 * `zk_client`: a kazoo client on `zookeeper`, to look at what Aviary wrote;
+* `zk_env`: an environment name no other test uses;
 * `zk_rebuildable`: a node of its own for a test that wipes it (`rebuild_from_empty`) after
   pushing its transaction id up (`advance_zxid`), as a restored or re-created ensemble is.
 
@@ -13,25 +14,19 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
 from framework.discovery.embedded import EmbeddedZooKeeper, ZooKeeperMissing
+from framework.testing import ZooKeeper, start_zookeeper
 
 
 def _started(nodes: int) -> EmbeddedZooKeeper:
     try:
-        return EmbeddedZooKeeper(nodes).start()
+        return start_zookeeper(nodes)
     except ZooKeeperMissing as e:
         pytest.fail(f"{e} (`make test` installs it)", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def zookeeper() -> Iterator[EmbeddedZooKeeper]:
-    zk = _started(1)
-    yield zk
-    zk.stop()
 
 
 @pytest.fixture
@@ -42,14 +37,8 @@ def zk_ensemble() -> Iterator[EmbeddedZooKeeper]:
 
 
 @pytest.fixture
-def zk_client(zookeeper: EmbeddedZooKeeper) -> Iterator[object]:
-    from kazoo.client import KazooClient
-
-    client = KazooClient(hosts=zookeeper.hosts)
-    client.start(10)
-    yield client
-    client.stop()
-    client.close()
+def zk_client(zookeeper: ZooKeeper) -> Any:
+    return zookeeper.client
 
 
 @pytest.fixture

@@ -180,7 +180,10 @@ class Announcer:
         wait = max(1.0, min(5.0, s.zk_session_timeout_s))
         if not await asyncio.to_thread(self._first.wait, wait):
             why = self._last_error or f"{self.hosts} unreachable"
-            host.say(f"zookeeper: not announced yet ({why}); serving anyway, announcing as soon as it answers")
+            host.say(
+                f"zookeeper: not announced yet ({why}); serving anyway, announcing as soon as it answers"
+                " (is ZooKeeper running there? --zk HOSTS names another, --zk none runs without discovery)"
+            )
 
     async def drain(self, host: Host) -> bool:
         self._draining = True

@@ -59,11 +59,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have this process get `sig` when its parent dies (a ``preexec_fn``: it runs in the child
+    between fork and exec), so no child outlives a parent that was killed."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
     except Exception:  # noqa: BLE001 - not Linux: the parent's stop() still ends it
         pass
 
@@ -209,7 +211,7 @@ class EmbeddedZooKeeper:
                 stderr=subprocess.STDOUT,
                 cwd=node.dir,
                 start_new_session=True,  # a Ctrl-C meant for aviary must not stop ZooKeeper before the drain
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
         finally:
             log.close()
