@@ -34,6 +34,7 @@ from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
 from .codec import CALL, ONEWAY, NeedMore
+from .json_protocol import JSON_CODEC
 from .server import Connection, PlainSession, Session, UnknownTarget, _oneway_done
 
 __all__ = ["sniff", "MuxSession"]
@@ -249,9 +250,20 @@ class MuxSession(Session):
         try:
             name, mtype, seqid, p = codec.read_message_begin(payload, 0)
         except WireError as e:
-            self.server.bad_input("malformed", self.conn, f"tag {tag}: the payload is not a Thrift message: {e}")
-            self._reply_error_status(kind, tag, f"the payload is not a Thrift binary message: {e}")
-            return
+            # Finagle clients may put another protocol in a dispatch (withProtocolFactory):
+            # compact or JSON, told by the first byte, looked at only once binary failed.
+            error = e
+            codec = self.server.compact if payload[:1] == b"\x82" else JSON_CODEC if payload[:1] == b"[" else None
+            if codec is not None:
+                try:
+                    name, mtype, seqid, p = codec.read_message_begin(payload, 0)
+                    error = None
+                except WireError as other:
+                    error = other
+            if error is not None:
+                self.server.bad_input("malformed", self.conn, f"tag {tag}: the payload is not a Thrift message: {error}")
+                self._reply_error_status(kind, tag, f"the payload is not a Thrift binary, compact or JSON message: {error}")
+                return
         if mtype not in (CALL, ONEWAY):
             self.server.bad_input("bad_message_type", self.conn, f"message type {mtype} for {name!r}")
             self._reply_error_status(kind, tag, f"expected a Thrift CALL or ONEWAY message, got type {mtype}")
@@ -262,21 +274,21 @@ class MuxSession(Session):
         if method is None:
             if ":" not in name:
                 server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}")
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}", codec)
                 return
             try:  # Finagle's multiplexed clients (serveIfaces): "Service:method"
                 target, method, name = server.multiplexed(name)
             except UnknownTarget as e:
                 server.bad_input(e.why, self.conn, e.message)
-                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, e.message)
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, e.message, codec)
                 return
-            service, chain, codec = target.service, target.chain, target.binary
+            service, chain, codec = target.service, target.chain, target.codec_like(codec)
         try:
             args, _ = codec.read_args(method, payload, p)
         except WireError as e:
             e.at("args")
             self.server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
-            self._reply_app_error(kind, tag, name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}")
+            self._reply_app_error(kind, tag, name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}", codec)
             return
         call = Call(service, method, args, ctx)
         if mtype == ONEWAY or method.oneway:
@@ -335,11 +347,11 @@ class MuxSession(Session):
             self.conn.maybe_resume()
 
     # -- replies -----------------------------------------------------------------------------------
-    def _reply_app_error(self, kind: int, tag: int, name: str, seqid: int, type_: int, message: str) -> None:
+    def _reply_app_error(self, kind: int, tag: int, name: str, seqid: int, type_: int, message: str, codec: Any = None) -> None:
         r = self._replies
         r.prefix = _prefix(kind)
         r.out = None
-        r.codec = self.codec
+        r.codec = codec or self.codec
         r.reply_error(name, seqid, type_, message)
         assert r.out is not None
         self._send_reply(kind, tag, r.out)

@@ -327,3 +327,17 @@ def test_the_connection_gauge_counts_the_ports_connections(host: InProcessHost) 
         s.sendall(struct.pack(">i", len(m := message("Probe:whoami", []))) + m)
         read_frame(s)
         assert registry.value("srv/echo/thrift/connections") == before + 1
+
+
+@pytest.mark.parametrize("codec", [PCOMPACT, JSON_CODEC], ids=["compact", "json"])
+def test_thriftmux_dispatches_may_carry_compact_or_json(host: InProcessHost, codec: Any) -> None:
+    """Finagle's ThriftMux clients built withProtocolFactory put those in the dispatch; the
+    reply comes in the same protocol."""
+    from framework.thrift import mux_wire as w
+
+    with connect(host) as s:
+        s.sendall(w.encode(w.TDISPATCH, 2, w.encode_tdispatch([], message("Probe:whoami", [], codec=codec, method="whoami"))))
+        frame = recv_exact(s, struct.unpack(">i", recv_exact(s, 4))[0])
+        status, _, body = w.parse_rdispatch(frame[4:])
+        assert status == w.OK
+        assert read_reply(body, "whoami", codec)[1] == REPLY
