@@ -13,7 +13,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import ROOT, AviaryProcess, read_http_response  # noqa: E402
-from test_host import framed_call, read_reply  # noqa: E402
+from test_host import framed_call, probe_codec, read_reply  # noqa: E402
 
 from framework.thrift.codec import REPLY  # noqa: E402
 
@@ -220,3 +220,25 @@ def test_workers_answer_connection_close_through_the_drain(aviary_process) -> No
         for c in conns:
             c.close()
     assert p.wait(40) == 0
+
+
+def test_workers_serve_services_sharing_a_thrift_port(aviary_process) -> None:
+    args = ["run", "echo", "probe:create", *BASE[2:], "--workers", "2", "--set", "probe.share_thrift_port=echo"]
+    p = aviary_process(*args, env={"PYTHONPATH": TESTS}, expect=2)
+    assert p.addr("probe") == p.addr("echo")
+    assert p.addr("probe", "http") != p.addr("echo", "http")
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+
+    def multiplexed_pid(p: AviaryProcess) -> int:
+        out = bytearray()
+        codec, methods = probe_codec()
+        codec.write_message_begin(out, "Probe:whoami", 1, 5)
+        codec.write_args(methods["whoami"], [], out)
+        with socket.create_connection(p.addr("echo"), timeout=10) as s:
+            s.sendall(len(out).to_bytes(4, "big") + bytes(out))
+            name, mtype, seqid, field, result = read_reply(s, "whoami")
+        assert (name, mtype, seqid, field) == ("whoami", REPLY, 5, 0)
+        return int(result["pid"])
+
+    assert pids_seen(p, 2, multiplexed_pid) == workers
+    assert p.stop() == 0
