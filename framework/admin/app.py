@@ -28,13 +28,13 @@ from starlette.routing import Route
 
 from ..dtab import base_dtab
 from ..metrics import percentiles, registry
-from ..rest.codec import dumps
+from ..jsonio import dumps
 from ..telemetry import TelemetryFilter
 from . import prometheus
 from .dashboard import PAGE
 
 if TYPE_CHECKING:
-    from ..host import Host
+    from ..hosting import HostView as Host
 
 __all__ = ["AdminApp"]
 

@@ -22,6 +22,7 @@ import math
 from typing import Any, Callable
 
 from ..errors import InvalidArgument
+from ..jsonio import dumps, loads
 from ..idl import Method, StructDef, T, Type, copy_default
 
 __all__ = ["JsonCodec", "EncodeError", "dumps", "loads", "json_type_name"]
@@ -36,13 +37,6 @@ INT_RANGE = {
     T.I64: (-(1 << 63), (1 << 63) - 1),
 }
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-loads = json.loads
-
-
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON (the one place Aviary turns values into JSON bytes)."""
-    return _dumps(value).encode()
 
 
 def json_type_name(v: Any) -> str:
