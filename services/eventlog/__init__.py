@@ -54,7 +54,14 @@ def create(settings: dict[str, Any] | None = None) -> Service:
             t.cancel()
         await asyncio.get_running_loop().run_in_executor(None, store.close)
 
-    return Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler), on_start=[start], on_stop=[stop])
+    service = Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler), on_start=[start], on_stop=[stop])
+    # One process owns the data directory. One WAL per worker was the other choice, but a retry
+    # may reach any worker (the kernel spreads connections), so batch-id deduplication would
+    # need a window shared across processes, and queries, tail and replay would have to merge
+    # logs that other processes are still writing. One writer keeps the guarantees as they
+    # are: group commit, idempotent batch ids, replay after kill -9.
+    service.one_process = True
+    return service
 
 
 async def _retention_loop(store: Store) -> None:
