@@ -168,6 +168,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("max_json_depth", 64, positive, "deepest nesting of arrays and objects accepted in a JSON body; deeper gets 400"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),

@@ -263,7 +263,7 @@ class Host:
             http_sock = self._bind(service, "http", ports["http"])
             thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=(mux_sniff,)))
             await thrift.start(thrift_sock, ssl=ssl_context)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth)
             http, ticker = await serve_http(app, http_sock, s)
             self.running.append(_Running(service, thrift, http, ticker))
             host = self._display_host

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -373,10 +373,14 @@ class _Describer:
                 result = f.type
             else:
                 throws.append(f)
+        # An argument without a default is required: Thrift ignores `optional` in argument
+        # lists, and the handler is called with every argument, so a missing one is the
+        # caller's error (400 / PROTOCOL_ERROR), not a None for the handler to trip over.
+        args = [replace(f, required=True) if f.default is None else f for f in self.fields_of(args_cls, line)]
         return Method(
             name=name,
             service=owner,
-            args=self.fields_of(args_cls, line),
+            args=args,
             result=result,
             throws=throws,
             oneway=bool(getattr(result_cls, "oneway", False)),

@@ -85,6 +85,8 @@ def _object(fields: list[Field], components: dict[str, Any], doc: str = "") -> d
             extra["description"] = f.doc
         if f.default is not None:
             extra["default"] = _json_default(f.type, f.default)
+        if not f.required:  # null means "not set", as leaving the field out does
+            p = {"anyOf": [p, {"type": "null"}]}
         if extra:
             p = {**p, **extra} if "$ref" not in p else {"allOf": [p], **extra}
         props[f.name] = p

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from framework.rest.codec import loads
+
 from .handler import LABEL_NAME, EventLogHandler, T, parse_query, check_event
 from .store import LABEL_KEYS
 
@@ -100,7 +102,7 @@ def routes(handler: EventLogHandler) -> list[Any]:
 
     async def push(request: Request) -> Response:
         try:
-            body = json.loads(await request.body())
+            body = loads(await request.body())
         except (ValueError, UnicodeDecodeError) as e:
             return _invalid("body", f"not JSON: {e}")
         try:

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from importlib import resources
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, Router
 
 from framework.errors import AviaryError, ConfigError
-from framework.rest.codec import dumps
+from framework.rest.codec import dumps, loads
 
 from .core import Mock
 from .faults import http_fault
@@ -44,7 +43,7 @@ async def _body_json(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        return loads(raw)
     except ValueError as e:
         raise StubError("request body", "", f"not valid JSON: {e}") from None
 
