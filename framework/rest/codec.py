@@ -40,6 +40,13 @@ INT_RANGE = {
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
+# Binary as JSON: standard or URL-safe base64, padding optional. The OpenAPI document states
+# this very pattern, so the document and the decoder agree on every string.
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==?)?|[A-Za-z0-9+/_-]{3}=?)?$"
+_BASE64 = re.compile(BASE64_PATTERN)
+INTEGER_TEXT_PATTERN = r"^-?[0-9]+$"  # an integer in a path, a query or a map key
+_INTEGER_TEXT = re.compile(INTEGER_TEXT_PATTERN)
+
 MAX_JSON_DEPTH = 64  # the setting max_json_depth's default: arrays and objects nested this deep
 # A JSON string (skipped whole: brackets inside it do not nest) or one bracket.
 _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -220,6 +227,8 @@ class JsonCodec:
             def dec_binary(v: Any, path: str) -> bytes:
                 if not isinstance(v, str):
                     raise _bad(path, t, v, f"expected base64 text for binary, got {json_type_name(v)}")
+                if not _BASE64.match(v):
+                    raise _bad(path, t, v, "expected base64 text for binary, got text that is not base64")
                 try:
                     return base64.b64decode(v.replace("-", "+").replace("_", "/") + "=" * (-len(v) % 4), validate=True)
                 except (binascii.Error, ValueError):
@@ -251,9 +260,14 @@ class JsonCodec:
                 out = [item(x, f"{path}[{i}]") for i, x in enumerate(v)]
                 if as_set:
                     try:
-                        return set(out)
-                    except TypeError:  # unhashable members (structs): keep them as a list
-                        return out
+                        unique = set(out)
+                    except TypeError:  # unhashable members (structs): compared pairwise, kept as a list
+                        unique = None
+                    if unique is None or len(unique) != len(out):
+                        for i, x in enumerate(out):
+                            if any(x == y for y in out[:i]):
+                                raise _bad(f"{path}[{i}]", t, v, "repeats an earlier item (a set holds each value once)")
+                    return out if unique is None else unique
                 return out
 
             return dec_list
@@ -354,10 +368,9 @@ class JsonCodec:
         if tt in INT_RANGE:
 
             def int_text(s: str, path: str) -> int:
-                try:
-                    return int(s, 10)
-                except ValueError:
-                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path) from None
+                if _INTEGER_TEXT.match(s) is None:  # int() would take " 1", "+1" and "1_000" too
+                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path)
+                return int(s, 10)
 
             return int_text
         if tt == T.BOOL:

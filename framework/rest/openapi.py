@@ -8,7 +8,7 @@ import base64
 from typing import Any
 
 from ..idl import Field, Method, StructDef, T, Type
-from .codec import INT_RANGE, map_as_object
+from .codec import BASE64_PATTERN, INT_RANGE, INTEGER_TEXT_PATTERN, map_as_object
 
 __all__ = ["document", "schema", "example", "error_status"]
 
@@ -27,8 +27,7 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         name = t.enum.name
         if name not in components:
             components[name] = {
-                "type": "string",
-                "enum": list(t.enum.values),
+                "enum": [*t.enum.values, *t.enum.values.values()],
                 "description": (t.enum.doc + "\n\n" if t.enum.doc else "") + "Sent by name; the numeric value is accepted too.",
             }
         return {"$ref": f"#/components/schemas/{name}"}
@@ -36,14 +35,11 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         return {"type": "boolean"}
     if tt in INT_RANGE:
         lo, hi = INT_RANGE[tt]
-        out: dict[str, Any] = {"type": "integer", "format": "int64" if tt == T.I64 else "int32"}
-        if tt != T.I64 and tt != T.I32:
-            out.update(minimum=lo, maximum=hi)
-        return out
+        return {"type": "integer", "format": "int64" if tt == T.I64 else "int32", "minimum": lo, "maximum": hi}
     if tt == T.DOUBLE:
-        return {"type": "number", "format": "double"}
+        return {"anyOf": [{"type": "number", "format": "double"}, {"enum": ["NaN", "Infinity", "-Infinity"]}]}
     if tt == T.STRING:
-        return {"type": "string", "contentEncoding": "base64"} if t.binary else {"type": "string"}
+        return {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN} if t.binary else {"type": "string"}
     if tt in (T.LIST, T.SET):
         assert t.item is not None
         out = {"type": "array", "items": schema(t.item, components)}
@@ -55,7 +51,7 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         if map_as_object(t.key) or t.key.enum is not None:
             out = {"type": "object", "additionalProperties": schema(t.value, components)}
             if t.key.ttype in INT_RANGE and t.key.enum is None:
-                out["propertyNames"] = {"pattern": "^-?[0-9]+$"}
+                out["propertyNames"] = {"pattern": INTEGER_TEXT_PATTERN}
             return out
         return {
             "type": "array",
