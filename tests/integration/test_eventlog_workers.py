@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -24,11 +25,16 @@ from support import ROOT, AviaryProcess  # noqa: E402
 from test_workers import pids_seen  # noqa: E402
 
 PORTS = ["--zk", "none", "--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0"]
+README_COMMAND = "aviary run eventlog --set eventlog.data_dir=/var/lib/eventlog"  # tests/test_readme.py's REGISTRY points here
 
 
 def start(data: Path, *services: str) -> AviaryProcess:
-    args = ["run", *(services or ("eventlog",)), *PORTS, "--workers", "2", "--set", f"eventlog.data_dir={data}"]
-    return AviaryProcess(args, env={"PYTHONPATH": str(ROOT / "tests")}, expect=len(services) or 1).start()
+    """The README's command, its data_dir and ports aside, with two workers (what failed);
+    `services` replaces the event log alone."""
+    args = shlex.split(README_COMMAND.replace("/var/lib/eventlog", str(data)))[1:]
+    if services:
+        args = ["run", *services, *args[2:]]
+    return AviaryProcess([*args, *PORTS, "--workers", "2"], env={"PYTHONPATH": str(ROOT / "tests")}, expect=len(services) or 1).start()
 
 
 def worker_pids(p: AviaryProcess) -> list[int]:
