@@ -97,12 +97,27 @@ def _loki_events(body: Any, handler: EventLogHandler) -> tuple[list[dict[str, An
     return events, batch_id
 
 
-def routes(handler: EventLogHandler) -> list[Any]:
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None once it runs over `limit` bytes (the rest is not read)."""
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def routes(handler: EventLogHandler, max_body_bytes: int = 4 << 20) -> list[Any]:
     store = handler.store
 
     async def push(request: Request) -> Response:
+        raw = await _body(request, max_body_bytes)
+        if raw is None:
+            message = f"body is over the limit of {max_body_bytes} bytes (max_body_bytes)"
+            return JSONResponse({"error": {"type": "PayloadTooLarge", "message": message}}, 413, headers={"Connection": "close"})
         try:
-            body = loads(await request.body())
+            body = loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
             return _invalid("body", f"not JSON: {e}")
         try:

@@ -24,7 +24,8 @@ def eventlog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AviaryProcess
     data = tmp_path_factory.mktemp("eventlog-data")
     p = AviaryProcess(
         ["run", "eventlog", "--zk", "none", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0",
-         "--set", f"eventlog.data_dir={data}", "--set", f"eventlog.max_batch_events={MAX_BATCH}", "--set", "eventlog.max_message_bytes=4096"]
+         "--set", f"eventlog.data_dir={data}", "--set", f"eventlog.max_batch_events={MAX_BATCH}", "--set", "eventlog.max_message_bytes=4096",
+         "--set", "max_body_bytes=65536"]
     )
     p.start()
     yield p
@@ -206,3 +207,17 @@ def test_a_scribe_client_logs_and_reads_back(eventlog: AviaryProcess, tmp_path: 
     assert out["audit"] == ["user 7 logged in"]
     assert out["counter"] >= 2 and out["counters"]["eventlog/scribe/ok"] >= 1
     assert out["invalid"] == "Invalid: query"
+
+
+def test_the_loki_route_refuses_what_is_too_large_or_too_deep_with_json_errors(http: httpx.Client) -> None:
+    big = http.post("/loki/api/v1/push", content=b'{"streams": [' + b" " * 70_000 + b"]}")
+    assert big.status_code == 413 and big.json()["error"]["type"] == "PayloadTooLarge"
+    deep = http.post("/loki/api/v1/push", content=b'{"streams": ' + b"[" * 10_000 + b"]" * 10_000 + b"}")
+    assert deep.status_code == 400 and "deeper than 64" in deep.json()["error"]["fields"]["reason"]
+
+
+def test_a_json_query_over_a_deeply_nested_message_is_answered(http: httpx.Client) -> None:
+    nested = "[" * 1000 + "]" * 1000  # fine as text; | json must not recurse into it
+    assert http.post("/events", json={"batch": {"events": [{"category": "deepjson", "message": '{"a": ' + nested + "}"}]}}).status_code == 200
+    r = http.get("/events", params={"query": '{category="deepjson"} | json'})
+    assert r.status_code == 200 and r.json()["events"] == []  # not a JSON object it can read: filtered out, as any non-JSON line
