@@ -382,6 +382,7 @@ class PlainSession(Session):
         self.framed = framed
         self.codec: Any = codec
         self.busy = False
+        self.feeding = False  # `feed`'s loop is running (a call that finishes at once must not start another)
         self.strict: bool | None = None  # binary: the header style the client uses, mirrored back
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
         self.pending: tuple[Method, int, Any] | None = None
@@ -427,13 +428,22 @@ class PlainSession(Session):
         return data[:end]
 
     def feed(self) -> None:
+        if self.feeding:
+            # A call that finished at once, replied from inside the loop below: the loop takes
+            # the next message. Feeding again from here would recurse once per pipelined call
+            # (a client sending hundreds without reading hit RecursionError).
+            return
         conn = self.conn
-        while not self.busy and conn.transport is not None and not conn.paused_writing:
-            msg = self._next_message()
-            if msg is None:
-                return
-            conn._clear_stall()
-            self.handle(msg)
+        self.feeding = True
+        try:
+            while not self.busy and conn.transport is not None and not conn.paused_writing:
+                msg = self._next_message()
+                if msg is None:
+                    return
+                conn._clear_stall()
+                self.handle(msg)
+        finally:
+            self.feeding = False
 
     # -- one message -------------------------------------------------------------------------------
     def handle(self, msg: bytes) -> None:
