@@ -216,12 +216,33 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
     return op
 
 
+def _links(routes: list[Any], ops: dict[int, dict[str, Any]]) -> None:
+    """OpenAPI links: a result field named and typed like an argument that another route takes
+    in its path or query (``Stored.id`` -> ``GET /messages/{id}``, ``Page.cursor`` -> the next
+    page) links the two, so clients and testers can follow one call's answer into the next."""
+    for r in routes:
+        result = r.method.result
+        if result is None or result.struct is None or "200" not in ops[id(r)]["responses"]:
+            continue
+        links: dict[str, Any] = {}
+        for f in result.struct.fields:
+            for other in routes:
+                for a in other.method.args:
+                    if a.name == f.name and a.type.name == f.type.name and (a.name in other.params or other.from_query):
+                        target = ops[id(other)]["operationId"]
+                        links[f"{target}_{a.name}"] = {"operationId": target, "parameters": {a.name: f"$response.body#/{f.name}"}}
+        if links:
+            ops[id(r)]["responses"]["200"]["links"] = links
+
+
 def document(service: Any, routes: list[Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of one service's REST routes."""
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
+    ops: dict[int, dict[str, Any]] = {}
     for r in routes:
-        paths.setdefault(r.path, {})[r.verb.lower()] = _operation(service, r, components)
+        ops[id(r)] = paths.setdefault(r.path, {})[r.verb.lower()] = _operation(service, r, components)
+    _links(routes, ops)
     d = service.definition
     return {
         "openapi": "3.1.0",

@@ -75,4 +75,5 @@ def test_schemathesis_finds_nothing(services: AviaryProcess, service: str, tmp_p
     config.write_text(f"[checks.positive_data_acceptance]\nexpected-statuses = {json.dumps(accepted)}\n")
     run = schemathesis(url, config)
     assert run.returncode == 0, f"schemathesis found failures in {service}:\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
-    assert "Stateful" in run.stdout and "Fuzzing" in run.stdout  # every phase ran
+    phases = run.stdout.split("Test Phases:")[1].split("\n\n")[0]
+    assert all(f"✅ {phase}" in phases for phase in ("Examples", "Coverage", "Fuzzing", "Stateful")), phases  # every phase ran and passed

@@ -195,7 +195,12 @@ def test_openapi_document_is_valid_and_complete(echo: httpx.Client, probe: httpx
         assert sum(1 for path in doc["paths"] if path.startswith(f"/{service}/")) == expected
     doc = echo.get("/openapi.json").json()
     get = doc["paths"]["/messages/{id}"]["get"]
-    assert get["parameters"][0] == {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "format": "int64"}}
+    i64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+    assert get["parameters"][0] == {"name": "id", "in": "path", "required": True, "schema": i64}
+    # a result field named like another route's path argument links the two (Stored.id -> get, remove)
+    put_links = doc["paths"]["/messages"]["post"]["responses"]["200"]["links"]
+    assert put_links["get_get_id"] == {"operationId": "get_get", "parameters": {"id": "$response.body#/id"}}
+    assert put_links["remove_delete_id"]["operationId"] == "remove_delete"
     assert set(get["responses"]) == {"200", "404", "400", "413", "500"}
     assert doc["components"]["schemas"]["Volume"]["enum"] == ["QUIET", "NORMAL", "LOUD", 0, 1, 2]  # by name; numbers accepted
     assert doc["components"]["schemas"]["Message"]["required"] == ["text"]
