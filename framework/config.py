@@ -147,6 +147,17 @@ def zk_path(v: Any) -> str:
     return s
 
 
+def dtab_text(v: Any) -> str:
+    from .dtab import BadDtab, parse_dtab
+
+    s = text(v)
+    try:
+        parse_dtab(s)
+    except BadDtab as e:
+        raise ValueError(f"expected a dtab such as '/s => /$/zk2/zk:2181/aviary/prod': {e}") from None
+    return s
+
+
 # -- the settings ----------------------------------------------------------------------------
 
 HOST_SETTINGS: tuple[Setting, ...] = (
@@ -157,6 +168,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("zk_digest", "", text, "digest ACL credentials 'user:password' for the znodes Aviary creates (empty: open ACL)"),
     Setting("curator", False, boolean, "also announce in Curator x-discovery format (what Spring Cloud Zookeeper reads)"),
     Setting("curator_root", "/services", zk_path, "root path of Curator x-discovery registrations"),
+    Setting("dtab", "", dtab_text, "base delegation table that clients bind logical destinations (/s/echo) through, e.g. '/s => /$/zk2/zk:2181/aviary/prod'"),
     Setting("env", "dev", text, "environment name, the middle of the serverset path"),
     Setting("production", False, boolean, "marks a production environment (the mock plugin refuses 'replace' mode there)"),
     Setting("shard", 0, non_negative, "shard number written in the member"),
@@ -170,6 +182,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
     Setting("max_json_depth", 64, positive, "deepest nesting of arrays and objects accepted in a JSON body; deeper gets 400"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
+    Setting("max_pending_calls", 0, non_negative, "calls a service may have pending before it refuses more, retryably (NACK, LOADSHEDDING, 503; 0: no limit)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
@@ -189,6 +202,7 @@ SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
     Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
+    Setting("max_pending_calls", None, non_negative, "this service's pending-call limit (default: the host's max_pending_calls)"),
     Setting("access_log", False, boolean, "log every call of this service on the logger aviary.access: 'Echo.repeat ok 1.2ms thrift' (see framework.access_log)"),
     Setting("allow", None, parse_allow, "per-method allow-lists of client identities: {method = [identity, …], \"*\" = […]} (see framework.access)"),
 )

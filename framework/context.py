@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .dtab import Dtab
+
 if TYPE_CHECKING:
     from .service import Call
 
@@ -87,7 +89,7 @@ class Deadline:
 class Context:
     """What the transport knows about one call. Filled by the transport; read by filters."""
 
-    __slots__ = ("transport", "protocol", "peer", "_trace", "unsampled_root", "deadline", "client_id", "identity", "retries", "extra")
+    __slots__ = ("transport", "protocol", "peer", "_trace", "unsampled_root", "deadline", "client_id", "identity", "retries", "dtab", "extra")
 
     def __init__(
         self,
@@ -99,6 +101,7 @@ class Context:
         client_id: str | None = None,
         identity: str | None = None,
         retries: int = 0,
+        dtab: Dtab = Dtab(),
     ) -> None:
         self.transport = transport  # "thrift" | "http"
         self.protocol = protocol  # e.g. "framed/binary", "ttwitter", "mux", "http/1.1"
@@ -111,6 +114,10 @@ class Context:
         self.client_id = client_id
         self.identity = identity  # the TLS peer's certificate identity, when there is one
         self.retries = retries
+        # The caller's per-request delegations (Finagle's Dtab.local: the ``Dtab-Local`` header,
+        # a Mux Tdispatch's or a TTwitter header's delegations); every call made while serving
+        # this one carries them on.
+        self.dtab = dtab
         self.extra: dict[str, Any] | None = None  # contexts the transport carried but Aviary does not use
 
     @property

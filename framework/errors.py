@@ -17,6 +17,7 @@ __all__ = [
     "AviaryError",
     "ConfigError",
     "IdlError",
+    "IdlSyntaxError",
     "DefinitionError",
     "ApplicationError",
     "UnknownMethod",
@@ -46,6 +47,22 @@ class IdlError(AviaryError):
     """A .thrift file could not be loaded or does not say what Aviary needs."""
 
 
+class IdlSyntaxError(IdlError):
+    """A .thrift file says something the Thrift IDL does not allow, at `line`:`column` (1-based).
+
+    `expected` lists what would have been accepted there (empty when the fault is not a
+    missing token, e.g. an unknown type name); the message reads ``file:line:column: ...``,
+    the form editors and compilers use, so a terminal can jump to it.
+    """
+
+    def __init__(self, path: str, line: int, column: int, message: str, expected: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{path}:{line}:{column}: {message}")
+        self.path = path
+        self.line = line
+        self.column = column
+        self.expected = expected
+
+
 class DefinitionError(AviaryError):
     """A service definition does not fit its IDL (a missing handler method, a bad route)."""
 
@@ -59,6 +76,7 @@ TAPP_BAD_SEQUENCE_ID = 4
 TAPP_MISSING_RESULT = 5
 TAPP_INTERNAL_ERROR = 6
 TAPP_PROTOCOL_ERROR = 7
+TAPP_LOADSHEDDING = 11  # fbthrift's type for "refused under load": retry elsewhere
 
 
 class ApplicationError(AviaryError):
@@ -136,9 +154,10 @@ class PermissionDenied(ApplicationError):
 
 
 class Overloaded(ApplicationError):
-    """The server refused the call before running it; it is safe to retry elsewhere."""
+    """The server refused the call before running it; it is safe to retry elsewhere (a NACK on
+    ThriftMux, LOADSHEDDING on plain Thrift, 503 with Retry-After on HTTP)."""
 
-    thrift_type = TAPP_INTERNAL_ERROR
+    thrift_type = TAPP_LOADSHEDDING
     http_status = 503
 
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:

@@ -37,7 +37,9 @@ import uvicorn
 
 from . import access, tls
 from .access_log import access_log
+from .admission import admission_control
 from .config import Settings
+from .dtab import set_base_dtab
 from .errors import ConfigError
 from .filters import Filter
 from .rest.app import RestApp
@@ -181,6 +183,7 @@ class Host:
         if len(set(names)) != len(names):
             raise ConfigError("services", f"a service is named twice: {', '.join(names)}")
         self.settings = settings
+        set_base_dtab(settings.dtab)  # what clients bind logical destinations (/s/…) through
         self.services = services
         self.out = out or sys.stdout
         self.extensions = list(extensions)
@@ -382,6 +385,9 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     if logged is not None:
         filters.append(logged)
     filters.append(DeadlineFilter())
+    admission = admission_control(settings, services)  # after the observing filters: a refusal is counted and traced
+    if admission is not None:
+        filters.append(admission)
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
         filters.append(allow)

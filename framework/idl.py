@@ -1,9 +1,9 @@
 """Load a .thrift file at runtime and describe it: services, methods, types, annotations, docs.
 
-thriftpy2 parses the file (includes resolved) and makes the struct classes handlers use; this
-module adds what the codecs, the REST gateway and the docs page need on top: a small, uniform
-type model (`Type`, `Field`, `StructDef`, `Method`, `ServiceDef`) and the doc comments
-(``/** ... */``), which thriftpy2 drops.
+`framework.idl_syntax` parses the file (Apache Thrift's grammar) and `framework.idl_module`
+makes of it a thriftpy2 module, whose struct classes handlers use; this module adds what the
+codecs, the REST gateway and the docs page need on top: a small, uniform type model (`Type`, `Field`, `StructDef`, `Method`, `ServiceDef`) and the doc comments
+(``/** ... */``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ from __future__ import annotations
 import copy
 import os
 import re
+import itertools
 import sys
-import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-import thriftpy2
-from thriftpy2.parser.exc import ThriftGrammarError, ThriftParserError
 from thriftpy2.thrift import TException
 
+from . import idl_module
 from .errors import IdlError
 
 __all__ = [
@@ -213,25 +212,19 @@ def locate(name: str) -> Path:
     raise IdlError(f"cannot find {name}: looked in ./idl, {here / 'idl'} and {sys.prefix}/share/aviary/idl")
 
 
-_load_lock = threading.Lock()
-_counter = 0
+_counter = itertools.count(1)
 
 
 def load(path: str | os.PathLike[str], include_dirs: tuple[str, ...] = ()) -> Idl:
-    """Parse a .thrift file (and its includes) and describe it."""
-    global _counter
+    """Parse a .thrift file (and its includes) and describe it.
+
+    A file the Thrift IDL does not allow raises `IdlSyntaxError` (an `IdlError`) naming the
+    file, line and column and what was expected there."""
     p = Path(path)
     if not p.is_file():
         raise IdlError(f"{p}: no such file")
-    with _load_lock:  # thriftpy2's parser keeps global state
-        _counter += 1
-        module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{_counter}_thrift"
-        try:
-            module = thriftpy2.load(
-                str(p), module_name=module_name, include_dirs=[str(p.parent), *include_dirs]
-            )
-        except (ThriftParserError, ThriftGrammarError) as e:
-            raise IdlError(f"{p}: {e}") from None
+    module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{next(_counter)}_thrift"
+    module = idl_module.build(p, module_name, tuple(include_dirs))
     source = p.read_text(encoding="utf-8")
     return _Describer(module, p, source).describe()
 
@@ -305,8 +298,8 @@ class _Describer:
         raise IdlError(f"{self.path}: unsupported type id {ttype}")
 
     def fields_of(self, cls: type, owner_line: int | None = None) -> list[Field]:
-        """`owner_line`: a method's line; an argument on that line has no doc of its own (the
-        comment above belongs to the method)."""
+        """`owner_line`: the struct's or method's line; a field on that line has no doc of its
+        own (the comment above belongs to the struct or method)."""
         defaults = dict(getattr(cls, "default_spec", []))
         linenos = getattr(cls, "__thrift_field_linenos__", {})
         annotations = getattr(cls, "__thrift_field_annotations__", {})
@@ -345,7 +338,7 @@ class _Describer:
             annotations=dict(getattr(cls, "__thrift_annotations__", {})),
         )
         self.structs[cls] = s  # before the fields: structs may refer to themselves
-        s.fields = self.fields_of(cls)
+        s.fields = self.fields_of(cls, getattr(cls, "__thrift_lineno__", None))
         return s
 
     def enum(self, cls: type) -> EnumDef:
@@ -397,13 +390,6 @@ class _Describer:
         services: dict[str, ServiceDef] = {}
         for cls in meta.get("services", []):
             methods = {n: self.method(cls, cls.__name__, n) for n in cls.thrift_services}
-            for m in methods.values():
-                for f in m.throws:
-                    if f.type.struct is None or not f.type.struct.is_exception:
-                        raise IdlError(
-                            f"{self.path}: {cls.__name__}.{m.name} throws {f.type.name}, "
-                            "which is not an exception"
-                        )
             base = cls.__mro__[1]
             services[cls.__name__] = ServiceDef(
                 name=cls.__name__,
@@ -484,7 +470,7 @@ def doc_comments(text: str) -> dict[int, str]:
 
 
 def _clean_doc(raw: str) -> str:
-    body = raw[3:-2]
+    body = raw[3:-2].strip("*")  # also the extra stars of /*** ... ***/
     lines = [re.sub(r"^\s*\* ?", "", ln) for ln in body.splitlines()]
     return "\n".join(lines).strip()
 

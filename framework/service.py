@@ -22,9 +22,10 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 from thriftpy2.thrift import TException
 
 from .context import Context, _current
-from .errors import ApplicationError, DefinitionError, InternalError
+from .errors import ApplicationError, DeadlineExceeded, DefinitionError, InternalError
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
+from .metrics import registry
 
 __all__ = ["Service", "Call", "Observer", "run_eagerly", "served", "Resume"]
 
@@ -199,6 +200,18 @@ def default_executor(max_workers: int | None = None) -> ThreadPoolExecutor:
     return _executor
 
 
+def _unless_late(call: Call, fn: Callable[..., Any]) -> Any:
+    """A plain handler's call, on its thread, unless its deadline passed while it waited for
+    one (then no thread works for a caller who has gone; see `framework.admission`)."""
+    deadline = call.context.deadline
+    if deadline is not None and deadline.expired:
+        name = call.service.name
+        registry.counter("srv", name, "admission", "refused", "late").value += 1
+        late_ms = -deadline.remaining() * 1000
+        raise DeadlineExceeded(f"{name}.{call.method.name}: the caller's deadline passed {late_ms:.0f} ms ago while the call waited for a handler thread; not run")
+    return fn(*call.args)
+
+
 class _Invoker:
     """The end of the chain: runs the handler and maps its errors.
 
@@ -218,7 +231,9 @@ class _Invoker:
             if is_async:
                 return await fn(*call.args)
             ctx = contextvars.copy_context()
-            return await asyncio.get_running_loop().run_in_executor(self.executor, ctx.run, fn, *call.args)
+            if call.context.deadline is None:
+                return await asyncio.get_running_loop().run_in_executor(self.executor, ctx.run, fn, *call.args)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, ctx.run, _unless_late, call, fn)
         except ApplicationError:
             raise
         except TException as e:

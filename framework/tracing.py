@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
 from .context import Context, Deadline, TraceId, current
+from .dtab import parse_dtab
 from .errors import ConfigError, DeadlineExceeded
 from .filters import Handler
 from .thrift.rawbinary import T_STRUCT, Writer, read_struct
@@ -143,8 +144,9 @@ _DEADLINE_HEADER_LOWER = DEADLINE_HEADER.lower().encode()
 
 
 def read_http_headers(raw: list[tuple[bytes, bytes]], ctx: Context) -> None:
-    """Fill `ctx` from an ASGI request's headers: B3 trace and Finagle's Deadline context.
-    One pass over the headers, touching only the few that start with b3 or finagle-ctx."""
+    """Fill `ctx` from an ASGI request's headers: B3 trace, Finagle's Deadline context and the
+    ``Dtab-Local`` delegations. One pass over the headers, touching only those few. A
+    ``Dtab-Local`` that does not parse raises `framework.dtab.BadDtab` (Finagle answers 400)."""
     b3: dict[str, str] | None = None
     for name, value in raw:
         if name.startswith(b"x-b3-") or name == b"b3":
@@ -153,6 +155,8 @@ def read_http_headers(raw: list[tuple[bytes, bytes]], ctx: Context) -> None:
             b3[name.decode("latin-1")] = value.decode("latin-1")
         elif name == _DEADLINE_HEADER_LOWER:
             ctx.deadline = deadline_from_header(value.decode("latin-1"))
+        elif name == b"dtab-local":
+            ctx.dtab = ctx.dtab + parse_dtab(value.decode("latin-1"))  # several headers append
     if b3 is not None:
         ctx.trace = trace_from_headers(b3)
 

@@ -21,6 +21,11 @@ class ProbeHandler:
         self.entered = threading.Event()  # set when a slow call starts: tests wait on it
         self._gates: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        # A member that is slow now and then, for backup-request tests: every Nth `slow` call
+        # takes PROBE_SLOW_MS longer.
+        self.slow_every = int(os.environ.get("PROBE_SLOW_EVERY", "0"))
+        self.slow_extra_ms = int(os.environ.get("PROBE_SLOW_MS", "0"))
+        self.slow_calls = 0
 
     def _gate(self, name: str) -> threading.Event:
         with self._lock:
@@ -41,6 +46,9 @@ class ProbeHandler:
 
     async def slow(self, ms: int) -> int:
         self.entered.set()
+        self.slow_calls += 1
+        if self.slow_every and self.slow_calls % self.slow_every == 0:
+            ms += self.slow_extra_ms  # an injected slow call (PROBE_SLOW_EVERY, PROBE_SLOW_MS)
         await asyncio.sleep(ms / 1000)
         return ms
 

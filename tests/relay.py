@@ -48,3 +48,9 @@ class RelayHandler:
 
 def create(ssl: ssl.SSLContext | None = None) -> Service:
     return Service(IDL, RelayHandler(ssl), name="relay")
+
+
+def plugin() -> Service:
+    """The factory for ``aviary run relay:plugin`` (a plugin factory's one argument is its
+    settings, which `create` would take for an SSL context)."""
+    return create()

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..dtab import base_dtab
 from ..metrics import percentiles, registry
 from ..rest.codec import dumps
 from ..telemetry import TelemetryFilter
@@ -63,6 +64,7 @@ class AdminApp:
             Route("/admin/server_info", self.server_info),
             Route("/admin/registry.json", self.registry_json),
             Route("/admin/announcer", self.announcer),
+            Route("/admin/dtab", self.dtab),
             Route("/admin/metrics.json", self.metrics_json),
             Route("/metrics", self.metrics_text),
             Route("/quitquitquit", self.quit, methods=["POST"]),
@@ -141,6 +143,11 @@ class AdminApp:
         if not announcers:
             return _json({"announced": False, "message": f"not announced: no announcer runs (zk = {self.host.settings.zk!r})", "announcers": []})
         return _json({"announced": True, "announcers": announcers})
+
+    async def dtab(self, _: Request) -> Response:
+        """The base dtab logical destinations are bound through (TwitterServer's /admin/dtab)."""
+        base = base_dtab()
+        return _json({"base": base.show(), "dentries": [{"prefix": p, "dst": d} for p, d in base.pairs()]})
 
     # -- metrics -------------------------------------------------------------------------------
     async def metrics_json(self, request: Request) -> Response:

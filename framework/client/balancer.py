@@ -110,9 +110,12 @@ class Balancer:
         node.load += 1
         return node
 
-    def release(self, node: Node, ok: bool) -> None:
-        """The call on `node` finished: `ok` if the member answered (even with an error)."""
+    def release(self, node: Node, ok: bool | None) -> None:
+        """The call on `node` finished: `ok` if the member answered (even with an error); None
+        when the caller gave up on it (a backup's loser): neither a success nor a failure."""
         node.load -= 1
+        if ok is None:
+            return
         if ok:
             node.failures = node.marks = 0
             node.dead_until = 0.0

@@ -28,15 +28,21 @@ import asyncio
 import os
 import ssl as _ssl
 import struct
-from typing import Any, Sequence
+import threading
+from typing import Any, Iterable, Sequence
 
 from ..context import Context, Deadline, TraceId, current
 from ..discovery.resolver import Resolution, resolve
+from ..discovery.names import Name
+from ..discovery.namer import BoundResolution, resolve_names
+from ..dtab import BadDtab, Dtab, Path, base_dtab, local_dtab, parse_dtab, parse_path
 from ..errors import (
+    TAPP_LOADSHEDDING,
     TAPP_PROTOCOL_ERROR,
     TAPP_UNKNOWN_METHOD,
     ApplicationError,
     AviaryError,
+    ConfigError,
     DeadlineExceeded,
     InvalidArgument,
     Unavailable,
@@ -47,7 +53,10 @@ from ..idl import Idl, Method, ServiceDef, load, locate
 from ..service import Call
 from ..thrift.ttwitter import RETRIES_CONTEXT_KEY, encode_request_header
 from ..tracing import b3_headers, deadline_header
-from .balancer import Balancer, Node, RetryBudget
+from .backup import BackupRequests
+from .balancer import Balancer, NoMembers, Node, RetryBudget
+
+_MAX_ROUTES = 32  # member sets a client keeps balancers for (the base one always)
 
 __all__ = ["BaseClient", "NotSent", "Refused", "RemoteError", "TlsRefused", "outgoing_context", "request_metadata", "request_header"]
 
@@ -103,16 +112,18 @@ class RemoteError(ApplicationError):
         return self.remote_kind
 
 
-_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError"}
+_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 11: "Loadshedding"}
 
 
-def application_error(type_: int, message: str) -> ApplicationError:
+def application_error(type_: int, message: str) -> ApplicationError | Refused:
     """A Thrift TApplicationException a member answered with (plain Thrift or ThriftMux), as
     the error the caller sees."""
     if type_ == TAPP_UNKNOWN_METHOD:
         return UnknownMethod(message)
     if type_ == TAPP_PROTOCOL_ERROR:
         return InvalidArgument(message)
+    if type_ == TAPP_LOADSHEDDING:
+        return Refused(message)
     return RemoteError(_APP_KINDS.get(type_, "Unknown"), message)
 
 
@@ -123,7 +134,8 @@ def outgoing_context(transport: str, client_id: str | None, timeout_s: float) ->
     incoming = serving.context if serving is not None else None
     trace = incoming.trace.child() if incoming is not None and incoming.trace is not None else TraceId.new_root()
     deadline = Deadline.in_seconds(timeout_s).earliest(incoming.deadline if incoming is not None else None)
-    return Context(transport, trace=trace, deadline=deadline, client_id=client_id)
+    dtab = (incoming.dtab if incoming is not None else Dtab()) + local_dtab()
+    return Context(transport, trace=trace, deadline=deadline, client_id=client_id, dtab=dtab)
 
 
 def request_metadata(call: Call) -> dict[str, str]:
@@ -138,6 +150,8 @@ def request_metadata(call: Call) -> dict[str, str]:
         out["Finagle-Ctx-com.twitter.finagle.Retries"] = str(ctx.retries)
     if ctx.client_id:
         out["finagle-ctx-com.twitter.finagle.thrift.clientidcontext"] = ctx.client_id
+    if ctx.dtab:
+        out["Dtab-Local"] = ctx.dtab.show()
     return out
 
 
@@ -147,7 +161,7 @@ def request_header(call: Call) -> bytes:
     ctx = call.context
     trace = ctx.trace if ctx.trace is not None else TraceId.new_root()
     retries = [(RETRIES_CONTEXT_KEY, struct.pack(">i", ctx.retries))] if ctx.retries else []
-    return encode_request_header(trace, client_id=ctx.client_id, deadline=ctx.deadline, contexts=retries)
+    return encode_request_header(trace, client_id=ctx.client_id, deadline=ctx.deadline, contexts=retries, dtab=ctx.dtab)
 
 
 class BaseClient:
@@ -169,6 +183,9 @@ class BaseClient:
         max_attempts: int = 5,
         client_id: str | None = None,
         ssl: _ssl.SSLContext | None = None,
+        dtab: Dtab | str | None = None,
+        backups: float = 0.0,
+        idempotent: Iterable[str] = (),
     ) -> None:
         if not isinstance(idl, Idl):
             path = os.fspath(idl)
@@ -177,19 +194,82 @@ class BaseClient:
         self.definition: ServiceDef = idl.service(service)
         self.name = self.definition.name.lower()
         self.methods: dict[str, Method] = self.definition.methods
-        self.resolution = dest if isinstance(dest, Resolution) else resolve(dest)
+        # A logical name (``/s/echo``) is bound through the base dtab (`framework.dtab.base`,
+        # or `dtab`) plus the delegations each call carries, so two calls may reach two member
+        # sets: one balancer per set of names a binding reached, the base binding's first.
+        self.path: Path | None = parse_path(dest) if isinstance(dest, str) and dest.startswith("/") else None
+        self._dtab = parse_dtab(dtab) if isinstance(dtab, str) else dtab
+        self._routes: dict[Dtab, Balancer] = {}
+        self._by_names: dict[frozenset[Name], Balancer] = {}
+        self._base_seen = self.base_dtab
+        if self.path is not None:
+            try:
+                self.balancer = self._route(self._base_seen)
+            except NoMembers as e:  # the host may set the base dtab later: bound again then
+                self.balancer = Balancer(BoundResolution(str(e), frozenset()), on_removed=self._close_node)
+            self.resolution = self.balancer.resolution  # type: ignore[assignment]
+        else:
+            self.resolution = dest if isinstance(dest, Resolution) else resolve(dest)
+            self.balancer = Balancer(self.resolution, on_removed=self._close_node)
         self._owns_resolution = not isinstance(dest, Resolution)
-        self.balancer = Balancer(self.resolution, on_removed=self._close_node)
         self.budget = budget or RetryBudget()
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.max_attempts = max_attempts
         self.client_id = client_id
         self.ssl = ssl  # every connection to every member uses it (`framework.tls.client_context`)
+        # Backup requests (`framework.client.backup`) for the methods safe to send twice: those
+        # named here and those the IDL marks ``(idempotent = "true")``.
+        self.idempotent = frozenset(idempotent) | {n for n, m in self.methods.items() if m.annotations.get("idempotent") == "true"}
+        unknown = sorted(self.idempotent - set(self.methods))
+        if unknown:
+            raise ConfigError("idempotent", f"{', '.join(unknown)}: no such method on {self.definition.name} (methods: {', '.join(self.methods)})")
+        self.backups = BackupRequests(self.name, backups) if backups else None
         self.filters = list(filters)
         self._chain: Handler = compose(self.filters, self._dispatch)
         self.calls = 0
         self.retries = 0
+
+    @property
+    def base_dtab(self) -> Dtab:
+        """The table a logical destination is bound through before a call's own delegations."""
+        return self._dtab if self._dtab is not None else base_dtab()
+
+    def _route(self, dtab: Dtab) -> Balancer:
+        """The balancer for the member set `self.path` reaches through `dtab`."""
+        balancer = self._routes.get(dtab)
+        if balancer is not None:
+            return balancer
+        assert self.path is not None
+        try:
+            found = resolve_names(dtab, self.path)
+        except BadDtab as e:
+            raise NoMembers(f"no member for {self.path}: {e}") from None
+        balancer = self._by_names.get(found)
+        if balancer is None:
+            if len(self._by_names) >= _MAX_ROUTES:  # overrides come and go: forget the oldest
+                oldest = next(iter(k for k, b in self._by_names.items() if b is not self.balancer))
+                self._forget(self._by_names.pop(oldest))
+            balancer = Balancer(BoundResolution(str(self.path), found), on_removed=self._close_node)
+            self._by_names[found] = balancer
+        if len(self._routes) >= 4 * _MAX_ROUTES:
+            self._routes.clear()
+        self._routes[dtab] = balancer
+        return balancer
+
+    def _balancer_for(self, call: Call) -> Balancer:
+        if self.path is None:
+            return self.balancer
+        base = self.base_dtab
+        if not call.context.dtab and base is self._base_seen:
+            return self.balancer
+        return self._route(base + call.context.dtab)
+
+    def _forget(self, balancer: Balancer) -> None:
+        self._routes = {k: b for k, b in self._routes.items() if b is not balancer}
+        for node in list(balancer.nodes.values()):
+            self._close_node(node)
+        threading.Thread(target=balancer.resolution.close, daemon=True).start()  # kazoo's stop blocks
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         """Wait until discovery answered once (so the first call does not see an empty set)."""
@@ -234,12 +314,21 @@ class BaseClient:
         self.calls += 1
         self.budget.deposit()
         deadline = asyncio.get_running_loop().time() + left
-        last: Node | None = None
+        balancer = self._balancer_for(call)
+        if self.backups is None or call.method.name not in self.idempotent:
+            return await self._send(call, balancer, deadline, [])
+        tried: list[Node] = []  # the original's member, for the backup to avoid
+        return await self.backups.race(lambda is_backup: self._send(call, balancer, deadline, tried))
+
+    async def _send(self, call: Call, balancer: Balancer, deadline: float, tried: list[Node]) -> Any:
+        """The call on one member, retried on another while that is safe (`NotSent`, `Refused`)."""
+        last: Node | None = tried[0] if tried else None
         attempt = 0
         while True:
             attempt += 1
-            node = self.balancer.pick(avoid=last)
-            answered = False
+            node = balancer.pick(avoid=last)
+            tried.append(node)
+            answered: bool | None = False
             try:
                 async with asyncio.timeout_at(deadline):  # a timer on this task, no extra task per call
                     result = await self._attempt(node, call)
@@ -253,6 +342,9 @@ class BaseClient:
                 last = node
             except TimeoutError:
                 raise self._timed_out(call, node) from None
+            except asyncio.CancelledError:
+                answered = None  # given up by the caller (a backup answered first): no failure
+                raise
             except (ApplicationError, InvalidArgument):
                 answered = True
                 raise
@@ -261,7 +353,7 @@ class BaseClient:
                     answered = True
                 raise
             finally:
-                self.balancer.release(node, answered)
+                balancer.release(node, answered)
 
     async def _attempt(self, node: Node, call: Call) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -271,10 +363,11 @@ class BaseClient:
 
     async def close(self) -> None:
         """Close pooled connections and stop discovery."""
-        for node in list(self.balancer.nodes.values()):
-            self._close_node(node)
-        if self._owns_resolution:
-            await asyncio.to_thread(self.resolution.close)
+        for balancer in {id(b): b for b in [self.balancer, *self._by_names.values()]}.values():
+            for node in list(balancer.nodes.values()):
+                self._close_node(node)
+            if self._owns_resolution or balancer is not self.balancer:
+                await asyncio.to_thread(balancer.resolution.close)
 
     async def __aenter__(self) -> BaseClient:
         return self

@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 
 from ..context import Context, _current
+from ..dtab import BadDtab
 from ..errors import ApplicationError, DefinitionError, InternalError, InvalidArgument
 from ..filters import Handler
 from ..idl import Method, T
@@ -218,7 +219,11 @@ class RestApp:
             return
         client = scope.get("client")
         ctx = Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None, identity=scope_identity(scope))
-        read_http_headers(scope["headers"], ctx)
+        try:
+            read_http_headers(scope["headers"], ctx)
+        except BadDtab as e:
+            await _send(send, 400, _error_body({"type": "BadDtab", "message": f"Dtab-Local: {e}"}))
+            return
         call = Call(self.service, method, args, ctx)
         token = _current.set(call)
         try:

@@ -28,7 +28,8 @@ import logging
 from typing import Any, Callable
 
 from ..context import Context
-from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, WireError
+from ..dtab import BadDtab, dtab_of
+from ..errors import TAPP_PROTOCOL_ERROR, TAPP_UNKNOWN_METHOD, Overloaded, WireError
 from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
@@ -234,10 +235,12 @@ class MuxSession(Session):
                     d = w.parse_tdispatch(body)
                     for problem in w.contexts_to_context(d.contexts, ctx):
                         self.server.bad_input("bad_context", self.conn, f"tag {tag}: {problem} (ignored)")
+                    if d.dtab:
+                        ctx.dtab = dtab_of(d.dtab)
                     payload = d.body
             else:
                 ctx.trace, payload = w.parse_treq(body)
-        except WireError as e:
+        except (WireError, BadDtab) as e:
             self.server.bad_input("malformed", self.conn, f"tag {tag}: {e}")
             self._write(w.RERR, tag, str(e).encode())
             return
@@ -301,6 +304,11 @@ class MuxSession(Session):
             return
         if isinstance(error, asyncio.CancelledError):
             self._reply_error_status(pending.kind, pending.tag, "the call was cancelled")
+        elif isinstance(error, Overloaded):  # refused before it ran: a NACK, which clients retry elsewhere
+            if pending.kind == w.TDISPATCH:
+                self._write(w.RDISPATCH, pending.tag, w.encode_rdispatch(w.NACK, b"", w.nack_contexts()))
+            else:
+                self._write(w.RREQ, pending.tag, w.encode_rreq(w.NACK))
         else:
             r = self._replies
             r.prefix = _prefix(pending.kind)

@@ -200,7 +200,7 @@ class MuxConnection:
         payload = bytearray()
         self.codec.write_message_begin(payload, method, ONEWAY if m.oneway else CALL, tag)
         self.codec.write_args(m, args, payload)
-        body = w.encode_tdispatch(w.context_to_contexts(context), payload)
+        body = w.encode_tdispatch(w.context_to_contexts(context), payload, dtab=context.dtab.pairs() if context is not None and context.dtab else ())
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[tag] = (fut, m)
         self._send(w.encode(w.TDISPATCH, tag, body))

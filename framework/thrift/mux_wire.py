@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from ..context import Context, Deadline, TraceId
 from ..errors import WireError
@@ -209,13 +210,21 @@ def parse_tdispatch(body: bytes) -> Tdispatch:
     return Tdispatch(contexts, dest, dtab, r.rest())
 
 
-def encode_tdispatch(contexts: list[tuple[bytes, bytes]], payload: bytes | bytearray, dest: str = "") -> bytearray:
+def encode_tdispatch(
+    contexts: list[tuple[bytes, bytes]], payload: bytes | bytearray, dest: str = "", dtab: Sequence[tuple[str, str]] = ()
+) -> bytearray:
     out = bytearray()
     _write_contexts(out, contexts)
     d = dest.encode()
     out += _H.pack(len(d))
     out += d
-    out += b"\0\0"  # no delegations
+    out += _H.pack(len(dtab))
+    for src, dst in dtab:
+        for text in (src.encode(), dst.encode()):
+            if len(text) > 0xFFFF:
+                raise WireError(f"a delegation of {len(text)} bytes does not fit a Tdispatch")
+            out += _H.pack(len(text))
+            out += text
     out += payload
     return out
 

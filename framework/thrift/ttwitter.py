@@ -5,7 +5,8 @@ plain server answers UNKNOWN_METHOD and the client stays plain; Aviary answers w
 REPLY, and from then on every request on that connection is a `RequestHeader` struct followed
 by the usual message, and every reply a `ResponseHeader` (Aviary sends the empty one, byte
 ``00``, as Finagle does) followed by the usual reply. The header's trace ids, sampling, client
-id and contexts (Finagle's binary TraceContext, Deadline, Retries) fill the call's `Context`.
+id and contexts (Finagle's binary TraceContext, Deadline, Retries) and delegations (the caller's
+local dtab) fill the call's `Context`.
 
 `accept_upgrade` is the `PlainSession.upgrade` hook. The client side, for `framework.client`:
 `UPGRADE_PROBE` (the framed probe call), `upgrade_accepted` (reads the answer),
@@ -18,6 +19,7 @@ import struct
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..context import Context, Deadline, TraceId
+from ..dtab import BadDtab, Dtab, dtab_of
 from ..errors import WireError
 from ..tracing import (
     CLIENT_ID_CONTEXT_KEY,
@@ -141,6 +143,12 @@ def read_request_header(msg: bytes, p: int, ctx: Context) -> int:
             if ctx.extra is None:
                 ctx.extra = {}
             ctx.extra[key.decode("utf-8", "replace")] = value
+    delegations = fields.get(10)
+    if delegations:
+        try:
+            ctx.dtab = dtab_of((d.get(1, b"").decode("utf-8", "replace"), d.get(2, b"").decode("utf-8", "replace")) for d in delegations if isinstance(d, dict))
+        except BadDtab as e:
+            raise WireError(f"RequestHeader.delegations: {e}") from None
     ctx.trace = trace
     return end
 
@@ -151,6 +159,7 @@ def encode_request_header(
     client_id: str | None = None,
     deadline: Deadline | None = None,
     contexts: Iterable[tuple[bytes, bytes]] = (),
+    dtab: Dtab = Dtab(),
 ) -> bytes:
     """The RequestHeader an upgraded client writes before each message. The trace also goes
     in a TraceContext context, and the deadline in a Deadline context, as Finagle sends them."""
@@ -172,6 +181,10 @@ def encode_request_header(
     w.list_begin(8, T_STRUCT, len(ctxs))
     for k, v in ctxs:
         w.binary(1, k).binary(2, v).end()
+    if dtab:
+        w.list_begin(10, T_STRUCT, len(dtab))
+        for src, dst in dtab.pairs():
+            w.binary(1, src).binary(2, dst).end()
     if trace.trace_id_high:
         w.i64(11, trace.trace_id_high)
     w.end()

@@ -1,0 +1,3 @@
+enum enum_name {
+  return
+}

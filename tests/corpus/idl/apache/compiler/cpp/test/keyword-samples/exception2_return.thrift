@@ -1,0 +1,3 @@
+exception exception_name {
+  1: required i8 return
+}

@@ -1,0 +1,3 @@
+service service_name {
+  void return()
+}

@@ -1,0 +1,3 @@
+struct struct_name {
+  1: required bool return = 1
+}

@@ -1,0 +1,3 @@
+union union_name {
+  1: optional bool return=1
+}

@@ -1,0 +1,5 @@
+namespace go common
+
+struct A {
+    1: optional string a
+}

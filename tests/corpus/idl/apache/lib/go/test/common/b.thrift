@@ -1,0 +1,5 @@
+namespace go common
+
+struct B {
+    1: optional string b
+}

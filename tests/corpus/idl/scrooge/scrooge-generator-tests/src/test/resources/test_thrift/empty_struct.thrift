@@ -1,0 +1,4 @@
+#@namespace android test.thrift.android
+
+struct FollowerTargetingDetails {
+}

@@ -1,0 +1,3 @@
+service MyService {
+  i32 getNumber()
+}

@@ -1,0 +1,7 @@
+namespace java thrift.test1
+
+struct OneInt {
+  1: i32 id
+}
+
+typedef list<OneInt> ManyInts

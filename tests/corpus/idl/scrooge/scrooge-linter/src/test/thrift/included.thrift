@@ -1,0 +1,2 @@
+namespace java com.twitter.test
+#@namespace scala com.twitter.test

@@ -1,0 +1,4 @@
+namespace java com.twitter.test
+#@namespace scala com.twitter.test
+
+include "included.thrift"
