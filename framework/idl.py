@@ -104,6 +104,15 @@ class Field:
     default: Any
     doc: str = ""
     annotations: dict[str, str] = field(default_factory=dict)
+    argument: bool = False  # a method's argument, not a struct's field
+
+    @property
+    def needed(self) -> bool:
+        """Must be given: a required field, or an argument without a default. Thrift ignores
+        `optional` in argument lists and the handler is called with every argument, so a
+        missing one is the caller's error (400 / PROTOCOL_ERROR), not a None for the handler
+        to trip over. (`required` stays what the IDL says.)"""
+        return self.required or (self.argument and self.default is None)
 
 
 @dataclass(eq=False)
@@ -366,10 +375,7 @@ class _Describer:
                 result = f.type
             else:
                 throws.append(f)
-        # An argument without a default is required: Thrift ignores `optional` in argument
-        # lists, and the handler is called with every argument, so a missing one is the
-        # caller's error (400 / PROTOCOL_ERROR), not a None for the handler to trip over.
-        args = [replace(f, required=True) if f.default is None else f for f in self.fields_of(args_cls, line)]
+        args = [replace(f, argument=True) for f in self.fields_of(args_cls, line)]  # see Field.needed
         return Method(
             name=name,
             service=owner,

@@ -350,7 +350,7 @@ class JsonCodec:
             for f, dec in fields:
                 x = named.get(f.name)
                 if x is None:
-                    if f.required:
+                    if f.needed:
                         raise _required(named, f.name, f"{prefix}.{f.name}")
                     out.append(copy_default(f.default))
                 else:

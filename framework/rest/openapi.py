@@ -81,13 +81,13 @@ def _object(fields: list[Field], components: dict[str, Any], doc: str = "") -> d
             extra["description"] = f.doc
         if f.default is not None:
             extra["default"] = _json_default(f.type, f.default)
-        if not f.required:  # null means "not set", as leaving the field out does
+        if not f.needed:  # null means "not set", as leaving the field out does
             p = {"anyOf": [p, {"type": "null"}]}
         if extra:
             p = {**p, **extra} if "$ref" not in p else {"allOf": [p], **extra}
         props[f.name] = p
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    required = [f.name for f in fields if f.required]
+    required = [f.name for f in fields if f.needed]
     if required:
         out["required"] = required
     if doc:
@@ -170,7 +170,7 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
         if f.name in route.params:
             params.append({"name": f.name, "in": "path", "required": True, "schema": schema(f.type, components), **({"description": f.doc} if f.doc else {})})
         elif route.from_query:
-            p: dict[str, Any] = {"name": f.name, "in": "query", "required": f.required, "schema": schema(f.type, components)}
+            p: dict[str, Any] = {"name": f.name, "in": "query", "required": f.needed, "schema": schema(f.type, components)}
             if f.doc:
                 p["description"] = f.doc
             if f.type.ttype in (T.LIST, T.SET):
@@ -182,7 +182,7 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
         op["parameters"] = params
     if not route.from_query:
         op["requestBody"] = {
-            "required": any(f.required for f in body_fields),
+            "required": any(f.needed for f in body_fields),
             "content": {_JSON: {"schema": _object(body_fields, components), "example": {f.name: example(f.type) for f in body_fields}}},
         }
     responses: dict[str, Any] = {}

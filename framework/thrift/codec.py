@@ -455,7 +455,7 @@ class _Compiler:
 
     def _required_check(self, fields: list[Field], value_of: Callable[[Field], str], ind: str, out: list[str]) -> None:
         for fld in fields:
-            if fld.required:
+            if fld.needed:
                 out.append(f"{ind}if {value_of(fld)} is None: raise WireError('required', {fld.name!r})")
 
     def struct_reader(self, s: StructDef) -> str:
@@ -1051,7 +1051,7 @@ class CompactCodec:
         args = []
         for f in method.args:
             v = values.get(f.id, copy_default(f.default))
-            if v is None and f.required:
+            if v is None and f.needed:
                 raise WireError("required", f.name)
             args.append(v)
         return args, r.p
