@@ -206,7 +206,12 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
     bad = responses.setdefault("400", {"description": "", "content": {_JSON: {"schema": {"oneOf": []}}}})
     bad["description"] = (bad["description"] + "; " if bad["description"] else "") + "InvalidArgument: the request does not fit the IDL"
     bad["content"][_JSON]["schema"]["oneOf"].append(_error_schema("InvalidArgument", None))
-    for status, kind, text in (("413", "PayloadTooLarge", "the body is over the size limit"), ("500", "InternalError", "the handler failed; quote errorId")):
+    framework_errors = (
+        ("408", "RequestTimeout", "the body stopped arriving (stall_timeout_s)"),
+        ("413", "PayloadTooLarge", "the body is over the size limit"),
+        ("500", "InternalError", "the handler failed; quote errorId"),
+    )
+    for status, kind, text in framework_errors if not route.from_query else framework_errors[2:]:
         responses.setdefault(status, {"description": f"{kind}: {text}", "content": {_JSON: {"schema": _error_schema(kind, None)}}})
     for entry in responses.values():
         sch = entry.get("content", {}).get(_JSON, {}).get("schema", {})

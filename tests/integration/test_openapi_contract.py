@@ -28,7 +28,7 @@ from support import ROOT, AviaryProcess  # noqa: E402
 EXAMPLES = 15  # per operation and phase: enough to find every failure seen so far, in well under a minute per service
 SEED = 20261204
 # Error types Aviary itself answers with; any other error type in a response is a declared exception.
-FRAMEWORK_ERRORS = {"InvalidArgument", "PayloadTooLarge", "InternalError"}
+FRAMEWORK_ERRORS = {"InvalidArgument", "RequestTimeout", "PayloadTooLarge", "InternalError"}
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis' own default
 
 
