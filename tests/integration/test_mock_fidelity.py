@@ -78,3 +78,22 @@ def test_a_generated_delete_makes_the_resource_gone(aviary_process) -> None:
         assert c.get("/messages/8").status_code == 200  # another id is there
         assert c.post("/__admin/reset").status_code == 200
         assert c.get("/messages/7").status_code == 200
+
+
+def test_bad_admin_requests_are_json_errors_never_500(aviary_process) -> None:
+    p = aviary_process("run", "mock", *PORTS, "--set", "mock.idl=echo.thrift", "--set", "max_body_bytes=65536")
+    bodies = [b"[1]", b'"x"', b"{bad", b"[" * 10_000 + b"]" * 10_000, b'{"request": {"url": "\\ud800"}}', b'{"request": []}',
+              b'{"mappings": [1]}', b'{"state": 5}', b" " * 70_000 + b"{}"]  # fmt: skip
+    writes = [("POST", "/__admin/mappings"), ("POST", "/__admin/mappings/import"), ("PUT", "/__admin/mappings/none"),
+              ("POST", "/__admin/requests/find"), ("POST", "/__admin/requests/count"), ("POST", "/__admin/requests/remove"),
+              ("POST", "/__admin/near-misses/request"), ("POST", "/__admin/near-misses/request-pattern"),
+              ("POST", "/__admin/recordings/start"), ("POST", "/__admin/recordings/snapshot")]  # fmt: skip
+    with httpx.Client(base_url=p.url("mock"), timeout=10) as c:
+        for verb, path in writes:
+            for body in bodies:
+                r = c.request(verb, path, content=body)
+                assert r.status_code < 500, (verb, path, body[:40], r.status_code, r.text[:300])
+                if r.status_code >= 400:
+                    assert r.headers["content-type"] == "application/json" and r.json(), (verb, path, body[:40])
+        assert c.post("/__admin/mappings", content=b" " * 70_000 + b"{}").status_code == 413
+        assert c.get("/__admin/mappings").status_code == 200  # and it serves on
