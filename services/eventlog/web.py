@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from framework.rest.codec import loads
+from framework.rest.codec import dumps_ascii, loads
 
 from .handler import LABEL_NAME, EventLogHandler, T, parse_query, check_event
 from .store import LABEL_KEYS
@@ -23,8 +23,9 @@ TAIL_POLL_S = 0.1
 TAIL_BATCH = 500
 
 
-def _invalid(field: str, reason: str) -> JSONResponse:
-    return JSONResponse({"error": {"type": "Invalid", "fields": {"field": field, "reason": reason}}}, 400)
+def _invalid(field: str, reason: str) -> Response:
+    # ASCII-escaped: the field may quote a label name that is not valid Unicode
+    return Response(dumps_ascii({"error": {"type": "Invalid", "fields": {"field": field, "reason": reason}}}), 400, media_type="application/json")
 
 
 def _try_later(e: Any) -> JSONResponse:

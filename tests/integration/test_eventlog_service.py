@@ -221,3 +221,23 @@ def test_a_json_query_over_a_deeply_nested_message_is_answered(http: httpx.Clien
     assert http.post("/events", json={"batch": {"events": [{"category": "deepjson", "message": '{"a": ' + nested + "}"}]}}).status_code == 200
     r = http.get("/events", params={"query": '{category="deepjson"} | json'})
     assert r.status_code == 200 and r.json()["events"] == []  # not a JSON object it can read: filtered out, as any non-JSON line
+
+
+@pytest.mark.parametrize(
+    "raw,field",
+    [
+        (rb'{"streams":[{"stream":{"a":"b"},"values":[["1","\ud800"]]}]}', "streams[0].values[0].message"),
+        (rb'{"streams":[{"stream":{"\ud800":"b"},"values":[["1","x"]]}]}', "streams[0].stream.\ud800"),
+        (rb'{"streams":[{"stream":{"service":"\udc00"},"values":[["1","x"]]}]}', "streams[0].values[0].service"),
+        (rb'{"batchId":"\ud800","streams":[{"stream":{"a":"b"},"values":[["1","x"]]}]}', "batchId"),
+    ],
+)
+def test_loki_text_that_is_not_valid_unicode_is_refused_naming_the_field(http: httpx.Client, raw: bytes, field: str) -> None:
+    """Once a 500: the write-ahead log could not encode the text, or the error body the field name."""
+    r = http.post("/loki/api/v1/push", content=raw)
+    assert r.status_code == 400 and r.json()["error"]["fields"]["field"] == field
+
+
+def test_structured_text_that_is_not_valid_unicode_is_a_400_naming_the_field(http: httpx.Client) -> None:
+    r = http.post("/events", content=rb'{"batch": {"events": [{"message": "ok", "labels": {"k": "\udfff"}}]}}')
+    assert r.status_code == 400 and r.json()["error"]["path"] == "args.batch.events[0].labels['k']"
