@@ -19,7 +19,7 @@ from typing import Any, Callable
 from framework.context import Context
 from framework.errors import InvalidArgument, WireError
 from framework.idl import Method, load
-from framework.rest.codec import JsonCodec, loads
+from framework.rest.codec import JsonCodec, dumps_ascii, loads
 from framework.thrift import mux_wire as mux
 from framework.thrift.codec import CALL, BinaryCodec, CompactCodec, NeedMore
 
@@ -129,8 +129,8 @@ def _json_body(data: bytes) -> None:
     for decode in _ARGS:
         try:
             decode(named)
-        except InvalidArgument:
-            pass
+        except InvalidArgument as e:
+            dumps_ascii({"error": e.to_json()})  # the gateway's error body: it must encode whatever the caller sent
 
 
 _JSON_SEEDS = (

@@ -22,6 +22,7 @@ from regressions import REGRESSIONS  # noqa: E402
 from targets import METHODS, TARGETS, Target, _JSON  # noqa: E402
 
 from framework.errors import InvalidArgument  # noqa: E402
+from framework.rest.codec import dumps_ascii  # noqa: E402
 
 EXAMPLES = int(os.environ.get("AVIARY_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
@@ -101,7 +102,7 @@ def test_json_arguments_fail_only_with_invalid_argument() -> None:
         for decode in decoders:
             try:
                 decode(named)
-            except InvalidArgument:
-                pass
+            except InvalidArgument as e:
+                dumps_ascii({"error": e.to_json()})
 
     run()
