@@ -19,7 +19,7 @@ APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless li
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run test fuzz bench deps system-deps clean
+.PHONY: run test fuzz bench bundle docs deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
@@ -35,6 +35,11 @@ FUZZ_EXAMPLES ?= 20000
 fuzz: deps
 	AVIARY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz
 
+# The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
+# setting the reference pages cannot describe, fails the build. Open build/site/index.html.
+docs: deps
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site  # (the variable: no banner about MkDocs 2)
+
 bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
@@ -42,6 +47,11 @@ bench: deps
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/telemetry_cost.py
+
+# dist/aviary-offline-<version>-<platform>.tar.gz: Aviary and every runtime dependency as wheels
+# for this platform and $(PYTHON), with install.sh DEST (no network, no root). README: "Offline".
+bundle: $(STAMP)
+	$(BIN)/python deploy/offline/build.py
 
 deps: system-deps $(STAMP)
 
@@ -60,4 +70,4 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info bench/out tests/artifacts .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info bench/out tests/artifacts .pytest_cache

@@ -113,6 +113,7 @@ def choice(*options: str) -> Parse:
             raise ValueError(f"expected one of {', '.join(options)}, got {s!r}")
         return s
 
+    parse.options = options  # type: ignore[attr-defined]  # the generated settings reference lists them
     return parse
 
 

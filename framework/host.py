@@ -47,9 +47,11 @@ from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
+
+IN_USE = " (another process listens there, perhaps an aviary still running)"
 
 
 def configure_logging(level: str = "info") -> None:
@@ -238,7 +240,7 @@ class Host:
         except OSError as e:
             setting = f"services.{service.name}.{kind}_port"
             if e.errno == errno.EADDRINUSE:
-                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use (choose another, or 0 for any free port)") from None
+                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use{IN_USE}: stop that, or choose another port with --{kind}-port N or --set {service.name}.{kind}_port=N (0: any free port)") from None
             raise ConfigError(setting, f"cannot listen on {self.settings.bind}:{port}: {e.strerror}") from None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -369,9 +371,29 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
     from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
     from .admin import AdminServer
-    from .tracing import DeadlineFilter, SpanExporter
 
     # Per process: the span exporter sends what this process's filters record.
+    filters, local = host_filters(settings, services)
+    if worker:
+        host = Host(settings, services, extensions=local, filters=filters, out=out)
+        host.reuse_port = True
+        return host
+    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
+    # announcer and the admin port, whose dashboard reads it until the end); then the admin
+    # port, then the announcer (the admin port is up before the member appears).
+    zookeeper, announcer = _discovery_extensions(settings)
+    extensions = [*zookeeper, *local, AdminServer(), *announcer]
+    if workers.count(settings) > 1:
+        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
+    return Host(settings, services, extensions=extensions, filters=filters, out=out)
+
+
+def host_filters(settings: Settings, services: list[Service]) -> tuple[list[Filter], list[Extension]]:
+    """The filters the host runs before each service's own on every call (telemetry, access
+    log, deadline, allow-lists), and the extensions they need (a span exporter): what
+    `assemble` serves with, and what `framework.testing.call` runs a call through."""
+    from .tracing import DeadlineFilter, SpanExporter
+
     local: list[Extension] = []
     filters: list[Filter] = []
     if settings.telemetry:
@@ -391,18 +413,7 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
         filters.append(allow)
-    if worker:
-        host = Host(settings, services, extensions=local, filters=filters, out=out)
-        host.reuse_port = True
-        return host
-    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
-    # announcer and the admin port, whose dashboard reads it until the end); then the admin
-    # port, then the announcer (the admin port is up before the member appears).
-    zookeeper, announcer = _discovery_extensions(settings)
-    extensions = [*zookeeper, *local, AdminServer(), *announcer]
-    if workers.count(settings) > 1:
-        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
-    return Host(settings, services, extensions=extensions, filters=filters, out=out)
+    return filters, local
 
 
 def _discovery_extensions(settings: Settings) -> tuple[list[Extension], list[Extension]]:

@@ -70,12 +70,18 @@ class JavaClient:
 
 
 @pytest.fixture(scope="session")
-def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> JavaClient:
-    javac = require_tool("javac", "default-jdk-headless")
-    java = require_tool("java", "default-jdk-headless")
+def thrift_jars() -> str:
+    """The classpath of Debian's Apache Thrift Java library (with slf4j), checked present."""
     for jar, package in JARS.items():
         if not jar.is_file():
             pytest.fail(f"{jar} is missing: `make test` installs it (Debian package {package})", pytrace=False)
+    return ":".join(str(j) for j in JARS)
+
+
+@pytest.fixture(scope="session")
+def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str, thrift_jars: str) -> JavaClient:
+    javac = require_tool("javac", "default-jdk-headless")
+    java = require_tool("java", "default-jdk-headless")
     work = tmp_path_factory.mktemp("java-interop")
     gen, classes = work / "gen", work / "classes"
     gen.mkdir()
@@ -83,7 +89,7 @@ def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: 
     _run([thrift_compiler, "--gen", "java", "-out", str(gen), str(ECHO_IDL)], "thrift --gen java")
     sources = sorted(str(p) for p in gen.rglob("*.java"))
     assert sources, "thrift --gen java produced no sources"
-    jars = ":".join(str(j) for j in JARS)
+    jars = thrift_jars
     clients = sorted(str(p) for p in JAVA_SOURCE.parent.glob("*.java"))  # EchoInterop, TTwitterInterop
     _run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", jars, *sources, *clients], "javac")
     return JavaClient(java, f"{classes}:{jars}")
