@@ -9,6 +9,10 @@ how:
 * ``underlying``: a make target that cannot run inside the suite (it would install packages or
   run the suite itself); the test checks with ``make -n`` what the target runs, and the named
   test runs that;
+* ``equivalent``: the test runs the same command on scratch copies, because as written it
+  would change what the suite itself stands on (``pip install -e`` into the project's own
+  .venv, a fixed ``/tmp/greeter`` or ``~/aviary`` shared with anyone else on the machine); the
+  note says what differs;
 * ``instead``: not runnable here as written (``open`` starts a browser); the note says what the
   test does in its place.
 
@@ -51,10 +55,32 @@ REGISTRY: dict[str, Covered] = {
     "make run": Covered("tests/integration/test_dev.py::test_make_run_runs_aviary_dev", "underlying",
                         "make run is `.venv/bin/aviary dev` after `make deps` (read with make -n); "
                         "test_dev.py::test_aviary_dev_serves_logs_announces_and_stops_cleanly_on_sigint runs aviary dev: start, ready, every printed URL, Ctrl-C"),
-    "make test": Covered(f"{_HERE}::test_make_test_and_make_fuzz_run_pytest", "underlying",
+    "make test": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
                          "make test is `.venv/bin/python -m pytest -q` after `make deps`: the suite this test is part of"),
-    "make fuzz FUZZ_EXAMPLES=200000": Covered(f"{_HERE}::test_make_test_and_make_fuzz_run_pytest", "underlying",
+    "make fuzz FUZZ_EXAMPLES=200000": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
                                               "make fuzz is pytest on tests/fuzz with AVIARY_FUZZ_EXAMPLES; the suite runs tests/fuzz bounded"),
+    "make docs": Covered("tests/unit/test_docs.py::test_the_settings_page_lists_every_declared_setting", "underlying",
+                         "make docs is `mkdocs build --strict --site-dir build/site` (read with make -n in test_what_the_make_targets_run); "
+                         "test_docs.py's site fixture runs that build into a temporary directory"),
+    # Getting started (the scaffold)
+    ".venv/bin/aviary new greeter --dir /tmp": Covered("tests/integration/test_scaffold.py::test_new_service_installs_and_passes_its_own_tests", "equivalent",
+                                                      "aviary new user-greeter --dir <tmp>: a name and folder of the test's own"),
+    ".venv/bin/pip install -e /tmp/greeter": Covered("tests/integration/test_scaffold.py::test_new_service_installs_and_passes_its_own_tests", "equivalent",
+                                                    "pip install (not -e) of the new project into a fresh venv that sees this one's packages, not into the project's .venv"),
+    ".venv/bin/aviary run greeter --zk none --reload": Covered("tests/integration/test_reload.py::test_reload_waits_for_code_that_loads_then_serves_it", "equivalent",
+                                                              "aviary run greeter:create --reload --zk none on a scaffolded greeter in a temporary folder (PYTHONPATH instead of an install), free ports"),
+    ".venv/bin/python -m pytest -q /tmp/greeter": Covered("tests/integration/test_scaffold.py::test_new_service_installs_and_passes_its_own_tests", "equivalent",
+                                                         "python -m pytest -q in the new project, with the fresh venv's python"),
+    # The offline bundle
+    "tar xzf aviary-offline-0.1.0-linux-x86_64-cp311.tar.gz": Covered(
+        "tests/deploy/test_offline_bundle.py::test_installed_without_network_or_root_the_event_log_takes_events_from_plain_python", "equivalent",
+        "tar -xzf of the bundle the suite builds (named for this machine's platform), into a temporary folder"),
+    "sh aviary-offline-0.1.0-linux-x86_64-cp311/install.sh ~/aviary": Covered(
+        "tests/deploy/test_offline_bundle.py::test_installed_without_network_or_root_the_event_log_takes_events_from_plain_python", "equivalent",
+        "sh <bundle>/install.sh <temporary home>/aviary, in a network namespace with no network"),
+    '~/aviary/bin/aviary run eventlog --zk none --workers 1 --set eventlog.data_dir="$HOME/events"': Covered(
+        "tests/deploy/test_offline_bundle.py::test_installed_without_network_or_root_the_event_log_takes_events_from_plain_python", "equivalent",
+        "<temporary home>/aviary/bin/aviary run eventlog --zk none --workers 1 with data_dir under that home, on free ports"),
     "aviary run echo --zk none": Covered(f"{_HERE}::test_a_service_in_one_page", "as written"),
     "curl -s localhost:8888/Echo/echo -d '{\"message\": {\"text\": \"hi\", \"id\": 1}}'": Covered(f"{_HERE}::test_a_service_in_one_page", "as written"),
     "curl -s localhost:8888/messages/42": Covered(f"{_HERE}::test_a_service_in_one_page", "as written"),
@@ -117,8 +143,9 @@ def test_every_readme_command_is_registered() -> None:
     assert not missing, (
         "README.md has commands no test runs:\n  " + "\n  ".join(missing) + "\n"
         "Add each to REGISTRY in tests/test_readme.py, exactly as the README writes it, with the test that runs it "
-        "as written (ports aside; tests/test_readme.py's run() and start() do that), or, for a command that cannot run "
-        "inside the suite (a make target), how='underlying' naming the test that runs what it runs, and say so in the note."
+        "as written (ports aside; tests/test_readme.py's run() and start() do that). Only if that cannot be: "
+        "how='underlying' for a make target (the test that runs what it runs), how='equivalent' for a command that would "
+        "change the machine the suite runs on (the test running it on scratch copies), and say in the note what differs."
     )
     gone = [c for c in REGISTRY if c not in commands]
     assert not gone, "REGISTRY in tests/test_readme.py names commands README.md no longer has (remove them):\n  " + "\n  ".join(gone)
@@ -129,7 +156,7 @@ def test_the_registry_names_real_tests() -> None:
         path, _, func = c.test.partition("::")
         assert (ROOT / path).is_file(), (cmd, c.test)
         assert re.search(rf"^def {re.escape(func)}\(", (ROOT / path).read_text(encoding="utf-8"), re.M), (cmd, c.test)
-        assert c.how in ("as written", "underlying", "instead"), (cmd, c.how)
+        assert c.how in ("as written", "underlying", "equivalent", "instead"), (cmd, c.how)
         assert c.how == "as written" or c.note, f"{cmd!r}: say in the note what covers it"
         if c.how == "as written" and path != _HERE:  # a test elsewhere holds the README's text itself
             assert cmd in (ROOT / path).read_text(encoding="utf-8"), f"{c.test} should run {cmd!r} as the README writes it"
@@ -141,7 +168,7 @@ def test_the_extraction_reads_blocks_lines_and_comments() -> None:
 
 
 # -- the commands ------------------------------------------------------------------------------------
-def test_make_test_and_make_fuzz_run_pytest() -> None:
+def test_what_the_make_targets_run() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
 
     def last_line(*args: str) -> list[str]:
@@ -150,6 +177,8 @@ def test_make_test_and_make_fuzz_run_pytest() -> None:
         return dry.stdout.strip().splitlines()[-1].split()
 
     assert last_line("test") == [".venv/bin/python", "-m", "pytest", "-q"]
+    docs = last_line("docs")
+    assert docs[1:5] == [".venv/bin/mkdocs", "build", "--strict", "--site-dir"], docs
     fuzz = last_line(*shlex.split("fuzz FUZZ_EXAMPLES=200000"))
     assert fuzz[0] == "AVIARY_FUZZ_EXAMPLES=200000" and fuzz[1:4] == [".venv/bin/python", "-m", "pytest"] and fuzz[-1] == "tests/fuzz"
 
