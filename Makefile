@@ -16,6 +16,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 # (libssl-dev: bench/thrift_load.c speaks TLS; openssl: the bench's throwaway certificates).
 APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless libslf4j-java \
                 gcc make wrk chromium chromium-driver python3-venv libssl-dev openssl
+# Apache's Java cross-test client speaks HTTP through Apache HttpClient (its THttpClient).
+APT_PACKAGES += libhttpclient-java libhttpcore-java libcommons-logging-java
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
@@ -44,6 +46,7 @@ bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/mux.py
+	$(BIN)/python bench/dialects.py
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/telemetry_cost.py

@@ -112,7 +112,7 @@ class RemoteError(ApplicationError):
         return self.remote_kind
 
 
-_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 11: "Loadshedding"}
+_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 8: "InvalidTransform", 11: "Loadshedding"}
 
 
 def application_error(type_: int, message: str) -> ApplicationError | Refused:

@@ -37,6 +37,7 @@ from ..metrics import registry
 from ..service import Call, Resume, Service, served
 from ..tls import scope_identity
 from ..tracing import read_http_headers
+from ..thrift.http import THRIFT_CONTENT_TYPE, is_thrift_request, serve_body
 from .codec import MAX_JSON_DEPTH, EncodeError, JsonCodec, TooDeep, dumps, dumps_ascii, json_type_name, loads
 
 __all__ = ["RestApp", "routes_of", "RouteSpec"]
@@ -108,8 +109,10 @@ class RestApp:
         stall_timeout_s: float = 30.0,
         max_json_depth: int = MAX_JSON_DEPTH,
         pages: bool = True,
+        thrift: Any = None,
     ) -> None:
         self.service = service
+        self.thrift = thrift  # a `framework.thrift.server.ThriftServer` (not listening): Thrift over HTTP
         self.chain = chain
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
@@ -193,6 +196,9 @@ class RestApp:
             if by_verb:  # the path exists, the verb does not
                 allow = ", ".join(sorted(by_verb))
                 await _send(send, 405, _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"}), [(b"allow", allow.encode())])
+                return
+            if self.thrift is not None and is_thrift_request(scope):
+                await self._thrift(scope, receive, send)
                 return
             # The server's own `send` rides along for the fallback: Starlette wraps `send`, and the
             # mock plugin's faults (a reset, an empty reply) must reach the connection under it.
@@ -296,6 +302,23 @@ class RestApp:
             raise InvalidArgument(f"given {len(values)} times; it takes one value", f"args.{key}")
         return to_json(values[0], f"args.{key}")
 
+    async def _thrift(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of application/x-thrift: Thrift messages in the body (`framework.thrift.http`)."""
+        try:
+            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
+        except _TooLarge as e:
+            await _send_typed(send, 413, str(e).encode(), b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except _Stalled:
+            await _send_typed(send, 408, b"the request body stopped arriving", b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except ApplicationError as e:
+            await _send_typed(send, 400, e.message.encode(), b"text/plain; charset=utf-8")
+            return
+        client = scope.get("client")
+        status, out = await serve_body(self.thrift, body, tuple(client) if client else None, scope_identity(scope))
+        await _send_typed(send, status, out, THRIFT_CONTENT_TYPE if status == 200 else b"text/plain; charset=utf-8")
+
     async def _app_error(self, send: Send, e: ApplicationError, method: Method) -> None:
         headers = []
         retry = getattr(e, "retry_after_s", None)
@@ -335,6 +358,12 @@ class _Stalled(Exception):
 
 
 _CLOSE = [(b"connection", b"close")]
+
+
+async def _send_typed(send: Send, status: int, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", content_type), *(extra or ())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:

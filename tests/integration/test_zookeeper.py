@@ -422,3 +422,31 @@ def test_aviary_call_fetches_an_idl_it_does_not_have_from_a_member(zookeeper, zk
         )
         assert (with_idl.returncode, with_idl.stdout.strip()) == (0, "1"), with_idl.stderr
     assert json.loads(done.stdout)["key"] == "k"
+
+
+def test_services_sharing_a_thrift_port_are_announced_at_their_own_paths(zookeeper, zk_client, zk_env) -> None:
+    from probe import IDL as PROBE_IDL
+    from probe import create as create_probe
+
+    settings = {"services.probe.share_thrift_port": "echo"}
+    with InProcessHost(lambda: [create(), create_probe()], zk=zookeeper.hosts, env=zk_env, **settings) as h:
+        docs = {}
+        for name in ("echo", "probe"):
+            found = members(zk_client, f"/aviary/{zk_env}/{name}")
+            assert len(found) == 1, (name, found)
+            docs[name] = json.loads(next(iter(found.values())))
+        shared = h.addr("echo", "thrift")[1]
+        assert docs["echo"]["serviceEndpoint"]["port"] == docs["probe"]["serviceEndpoint"]["port"] == shared
+        assert docs["probe"]["additionalEndpoints"]["thrift"]["port"] == shared
+        assert docs["probe"]["additionalEndpoints"]["http"]["port"] == h.addr("probe", "http")[1] != h.addr("echo", "http")[1]
+
+        async def calls() -> None:
+            # Found through its own serverset, called by name on the shared port.
+            async with ThriftClient(PROBE_IDL, f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/probe", multiplexed="Probe") as c:
+                await c.wait_ready()
+                assert (await c.call("whoami"))["method"] == "whoami"
+            async with HttpClient(PROBE_IDL, f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/probe!http") as c:
+                await c.wait_ready()
+                assert (await c.call("whoami"))["transport"] == "http"
+
+        asyncio.run(calls())
