@@ -4,7 +4,7 @@ server turns into a precise error for that call or connection). Anything else, a
 IndexError, a RecursionError, is a crash: the fuzz test fails and the input becomes a
 regression (`regressions.py`).
 
-Adding a decoder (a new Thrift dialect, say TJSON or THeader) is one more `Target` in
+Adding a decoder (a new Thrift dialect) is one more `Target` in
 `TARGETS`: a name, the function that decodes, the errors that are bad input, and a few valid
 inputs for the fuzzer to mutate from.
 """
@@ -21,7 +21,9 @@ from framework.errors import InvalidArgument, WireError
 from framework.idl import Method, load
 from framework.rest.codec import JsonCodec, dumps_ascii, loads
 from framework.thrift import mux_wire as mux
+from framework.thrift import header
 from framework.thrift.codec import CALL, BinaryCodec, CompactCodec, NeedMore
+from framework.thrift.json_protocol import JSON_CODEC
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 IDLS = [load(ROOT / "idl" / "echo.thrift"), load(ROOT / "tests" / "idl" / "probe.thrift")]
@@ -77,6 +79,25 @@ def _calls(codec: Any) -> tuple[bytes, ...]:
 _BINARY = BinaryCodec(METHODS)
 _BINARY_OLD = _BINARY.variant(False)
 _COMPACT = CompactCodec()
+
+# -- THeader: the frame (its length first), its headers and transforms, then the call inside ----
+
+
+def _theader(data: bytes) -> None:
+    if len(data) < 4:
+        return
+    frame = header.decode_frame(data[4:], MAX_FRAME)
+    codec = _COMPACT if frame.protocol == header.PROTOCOL_COMPACT else _BINARY
+    _thrift(codec)(frame.payload)
+
+
+def _theader_seeds() -> tuple[bytes, ...]:
+    out = []
+    for i, call in enumerate(_calls(_BINARY)):
+        out.append(bytes(header.encode_frame(call, protocol=header.PROTOCOL_BINARY, seqid=i, headers={"k": "v"} if i % 2 else None)))
+    out.append(bytes(header.encode_frame(_calls(_COMPACT)[0], protocol=header.PROTOCOL_COMPACT, transforms=[header.ZLIB])))
+    return tuple(out)
+
 
 # -- Mux: frames, then each message's body, then the Thrift call a Tdispatch carries -------------
 
@@ -143,7 +164,9 @@ TARGETS: list[Target] = [
     Target("thrift-binary", _thrift(_BINARY), (WireError, NeedMore), _calls(_BINARY)),
     Target("thrift-binary-nonstrict", _thrift(_BINARY_OLD), (WireError, NeedMore), _calls(_BINARY_OLD)),
     Target("thrift-compact", _thrift(_COMPACT), (WireError, NeedMore), _calls(_COMPACT)),
+    Target("thrift-json", _thrift(JSON_CODEC), (WireError, NeedMore), _calls(JSON_CODEC)),  # Apache's TJSONProtocol
+    Target("theader", _theader, (WireError,), _theader_seeds()),  # UnsupportedTransform is a WireError
     Target("mux", _mux, (WireError,), _mux_seeds()),
     Target("json-body", _json_body, (ValueError,), _JSON_SEEDS),  # ValueError: unreadable JSON (TooDeep included)
-    # New dialects add their Target here (TJSON, THeader, ...).
+    # A new dialect adds its Target here.
 ]
