@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import ROOT, AviaryProcess  # noqa: E402
@@ -93,6 +94,8 @@ def test_other_services_keep_every_worker_beside_the_event_log(tmp_path: Path) -
         assert p.stop() == 0
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # three rounds of start, kill -9, restart: generous on a loaded machine
 def test_acknowledged_events_survive_kill_9_of_the_worker_and_of_the_host(tmp_path: Path) -> None:
     """Clients send and re-send unanswered batches under the same id (as the Python client does);
     the event log's worker is killed with SIGKILL mid-traffic (the supervisor restarts it), then

@@ -65,6 +65,7 @@ def schemathesis(url: str, config: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # schemathesis' own bound is its example count; this is the backstop
 @pytest.mark.parametrize("service", ["echo", "eventlog", "mock"])
 def test_schemathesis_finds_nothing(services: AviaryProcess, service: str, tmp_path: Path) -> None:
     url = services.url(service)
