@@ -35,7 +35,7 @@ test: deps
 # A crash it finds goes into tests/fuzz/regressions.py.
 FUZZ_EXAMPLES ?= 20000
 fuzz: deps
-	AVIARY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz
 
 # The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
 # setting the reference pages cannot describe, fails the build. Open build/site/index.html.

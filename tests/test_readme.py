@@ -58,7 +58,7 @@ REGISTRY: dict[str, Covered] = {
     "make test": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
                          "make test is `.venv/bin/python -m pytest -q` after `make deps`: the suite this test is part of"),
     "make fuzz FUZZ_EXAMPLES=200000": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
-                                              "make fuzz is pytest on tests/fuzz with AVIARY_FUZZ_EXAMPLES; the suite runs tests/fuzz bounded"),
+                                              "make fuzz is pytest on tests/fuzz with FUZZ_EXAMPLES; the suite runs tests/fuzz bounded"),
     "make docs": Covered("tests/unit/test_docs.py::test_the_settings_page_lists_every_declared_setting", "underlying",
                          "make docs is `mkdocs build --strict --site-dir build/site` (read with make -n in test_what_the_make_targets_run); "
                          "test_docs.py's site fixture runs that build into a temporary directory"),
@@ -180,7 +180,7 @@ def test_what_the_make_targets_run() -> None:
     docs = last_line("docs")
     assert docs[1:5] == [".venv/bin/mkdocs", "build", "--strict", "--site-dir"], docs
     fuzz = last_line(*shlex.split("fuzz FUZZ_EXAMPLES=200000"))
-    assert fuzz[0] == "AVIARY_FUZZ_EXAMPLES=200000" and fuzz[1:4] == [".venv/bin/python", "-m", "pytest"] and fuzz[-1] == "tests/fuzz"
+    assert fuzz[0] == "FUZZ_EXAMPLES=200000" and fuzz[1:4] == [".venv/bin/python", "-m", "pytest"] and fuzz[-1] == "tests/fuzz"
 
 
 def test_a_service_in_one_page() -> None:

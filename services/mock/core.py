@@ -133,6 +133,8 @@ class Mock:
         if kind == "generated" and (gone := self.deletions.answer(method, named)) is not None:
             raise gone
         value = response.answer() if kind == "result" else self.generator.result(method, named)  # type: ignore[union-attr]
+        if kind == "generated":
+            self.deletions.written(method, lambda: self.result_json(method, value))
         if response is not None and response.fault is not None:
             entry.response["fault"] = response.fault
             raise ThriftFault(response.fault, value)

@@ -4,7 +4,8 @@ A method with an ``http.path`` template (``/messages/{id}``) names a resource by
 arguments. When the mock answers a DELETE of such a resource with generated success, the
 resource is gone: the methods on the same path with the same path arguments (its GET, its
 DELETE again) answer the method's declared 404 exception until something re-creates it (a
-generated PUT or POST on that path) or ``/__admin/reset``. Without this, a client's
+generated PUT or POST on that path, or a generated write whose result names it, as echo's
+``put`` answers ``Stored.id``) or ``/__admin/reset``. Without this, a client's
 delete-then-read check (schemathesis' ``use_after_free``) sees the deleted resource still
 there. Stubs always win: they say exactly what to answer.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from framework.idl import Field, Method
 from framework.rest.openapi import error_status
@@ -59,6 +60,21 @@ class Deletions:
             if f.name in params and f.name in named:
                 fields[f.name] = named[f.name]
         return self.generator.codec.decoder(missing.type)(fields, "generated")  # type: ignore[no-any-return]
+
+    def written(self, method: Method, result: Callable[[], Any]) -> None:
+        """After a generated answer of a write (POST, PUT): a resource its result names by the
+        path arguments (``Stored.id`` for ``/messages/{id}``) is there again. `result` gives the
+        answer as JSON, asked for only while something is gone."""
+        if not self._gone or method.annotations.get("http.method", "POST").upper() not in ("POST", "PUT"):
+            return
+        named = result()
+        if not isinstance(named, dict):
+            return
+        with self._lock:
+            for path, values in list(self._gone):
+                params = _PARAM.findall(path)
+                if all(p in named for p in params) and json.dumps([named[p] for p in params], sort_keys=True) == values:
+                    self._gone.discard((path, values))
 
     def clear(self) -> None:
         with self._lock:

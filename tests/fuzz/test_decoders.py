@@ -1,7 +1,7 @@
 """Every decoder of outside bytes, fuzzed with hypothesis: random bytes and mutations of valid
 inputs may only fail with the decoder's bad-input errors (see targets.py).
 
-`make test` runs a bounded, derandomized pass (AVIARY_FUZZ_EXAMPLES examples per target,
+`make test` runs a bounded, derandomized pass (FUZZ_EXAMPLES examples per target,
 default 300: a few seconds each); `make fuzz` runs many more, randomized (`make fuzz
 FUZZ_EXAMPLES=200000`). A crash it finds goes into regressions.py.
 """
@@ -24,10 +24,10 @@ from targets import METHODS, TARGETS, Target, _JSON  # noqa: E402
 from framework.errors import InvalidArgument  # noqa: E402
 from framework.rest.codec import dumps_ascii  # noqa: E402
 
-EXAMPLES = int(os.environ.get("AVIARY_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
     max_examples=EXAMPLES,
-    derandomize="AVIARY_FUZZ_EXAMPLES" not in os.environ,  # the suite's pass is the same every run
+    derandomize="FUZZ_EXAMPLES" not in os.environ,  # the suite's pass is the same every run
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
