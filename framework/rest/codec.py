@@ -19,13 +19,14 @@ import base64
 import binascii
 import json
 import math
+import re
 from typing import Any, Callable
 
 from ..errors import InvalidArgument
-from ..jsonio import dumps, loads
+from ..jsonio import MAX_JSON_DEPTH, TooDeep, dumps, dumps_ascii, loads
 from ..idl import Method, StructDef, T, Type, copy_default
 
-__all__ = ["JsonCodec", "EncodeError", "dumps", "loads", "json_type_name"]
+__all__ = ["JsonCodec", "EncodeError", "TooDeep", "MAX_JSON_DEPTH", "dumps", "dumps_ascii", "loads", "json_type_name"]
 
 Decoder = Callable[[Any, str], Any]
 Encoder = Callable[[Any], Any]
@@ -37,7 +38,12 @@ INT_RANGE = {
     T.I64: (-(1 << 63), (1 << 63) - 1),
 }
 
-
+# Binary as JSON: standard or URL-safe base64, padding optional. The OpenAPI document states
+# this very pattern, so the document and the decoder agree on every string.
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==?)?|[A-Za-z0-9+/_-]{3}=?)?$"
+_BASE64 = re.compile(BASE64_PATTERN)
+INTEGER_TEXT_PATTERN = r"^-?[0-9]+$"  # an integer in a path, a query or a map key
+_INTEGER_TEXT = re.compile(INTEGER_TEXT_PATTERN)
 
 def json_type_name(v: Any) -> str:
     if v is None:
@@ -75,6 +81,12 @@ class EncodeError(TypeError):
 
 def _bad(path: str, t: Type, v: Any, why: str = "") -> InvalidArgument:
     return InvalidArgument(why or f"expected {t.name}, got {json_type_name(v)}", path)
+
+
+def _required(obj: dict[str, Any], name: str, path: str) -> InvalidArgument:
+    """A required field or argument that is absent, or null (null stands for "not set", which
+    only a field that may be unset can be: the OpenAPI document marks those nullable)."""
+    return InvalidArgument("required, got null" if name in obj else "required", path)
 
 
 def map_as_object(key: Type) -> bool:
@@ -156,6 +168,8 @@ class JsonCodec:
             def dec_binary(v: Any, path: str) -> bytes:
                 if not isinstance(v, str):
                     raise _bad(path, t, v, f"expected base64 text for binary, got {json_type_name(v)}")
+                if not _BASE64.match(v):
+                    raise _bad(path, t, v, "expected base64 text for binary, got text that is not base64")
                 try:
                     return base64.b64decode(v.replace("-", "+").replace("_", "/") + "=" * (-len(v) % 4), validate=True)
                 except (binascii.Error, ValueError):
@@ -166,6 +180,12 @@ class JsonCodec:
 
             def dec_string(v: Any, path: str) -> str:
                 if v.__class__ is str:
+                    if v.isascii():
+                        return v
+                    try:
+                        v.encode()
+                    except UnicodeEncodeError as e:  # JSON's "\ud800": not text any encoding can carry
+                        raise _bad(path, t, v, f"not valid Unicode: a lone surrogate {v[e.start]!r} at offset {e.start}") from None
                     return v
                 raise _bad(path, t, v)
 
@@ -181,9 +201,14 @@ class JsonCodec:
                 out = [item(x, f"{path}[{i}]") for i, x in enumerate(v)]
                 if as_set:
                     try:
-                        return set(out)
-                    except TypeError:  # unhashable members (structs): keep them as a list
-                        return out
+                        unique = set(out)
+                    except TypeError:  # unhashable members (structs): compared pairwise, kept as a list
+                        unique = None
+                    if unique is None or len(unique) != len(out):
+                        for i, x in enumerate(out):
+                            if any(x == y for y in out[:i]):
+                                raise _bad(f"{path}[{i}]", t, v, "repeats an earlier item (a set holds each value once)")
+                    return out if unique is None else unique
                 return out
 
             return dec_list
@@ -240,7 +265,7 @@ class JsonCodec:
                 x = v.get(name)
                 if x is None:
                     if f.required:
-                        raise InvalidArgument("required field is missing", f"{path}.{name}")
+                        raise _required(v, name, f"{path}.{name}")
                     x = copy_default(f.default)
                 else:
                     x = dec(x, f"{path}.{name}")
@@ -266,8 +291,8 @@ class JsonCodec:
             for f, dec in fields:
                 x = named.get(f.name)
                 if x is None:
-                    if f.required:
-                        raise InvalidArgument("required argument is missing", f"{prefix}.{f.name}")
+                    if f.needed:
+                        raise _required(named, f.name, f"{prefix}.{f.name}")
                     out.append(copy_default(f.default))
                 else:
                     out.append(dec(x, f"{prefix}.{f.name}"))
@@ -284,10 +309,9 @@ class JsonCodec:
         if tt in INT_RANGE:
 
             def int_text(s: str, path: str) -> int:
-                try:
-                    return int(s, 10)
-                except ValueError:
-                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path) from None
+                if _INTEGER_TEXT.match(s) is None:  # int() would take " 1", "+1" and "1_000" too
+                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path)
+                return int(s, 10)
 
             return int_text
         if tt == T.BOOL:
