@@ -180,6 +180,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("rest_fast_path", True, boolean, "answer the IDL's generated REST routes straight from the HTTP parser (false: every request through Starlette/ASGI)"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
     Setting("max_pending_calls", 0, non_negative, "calls a service may have pending before it refuses more, retryably (NACK, LOADSHEDDING, 503; 0: no limit)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),

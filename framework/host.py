@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import os
 import signal
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, TextIO
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import access, tls
 from .access_log import access_log
@@ -43,6 +45,7 @@ from .dtab import set_base_dtab
 from .errors import ConfigError
 from .filters import Filter
 from .rest.app import RestApp
+from .rest.fast import fast_protocol
 from .service import Service, default_executor
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
@@ -104,9 +107,13 @@ async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple
     )
     config.load()
     ssl_context = tls.server_context(settings)
+    protocol: Any = HttpToolsProtocol
     if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
         config.ssl = ssl_context
-        config.http_protocol_class = tls.http_protocol()  # puts the peer's certificate in the scope
+        protocol = tls.http_protocol()  # puts the peer's certificate in the scope
+    if isinstance(app, RestApp) and settings.rest_fast_path:  # generated routes answered off the ASGI path
+        protocol = functools.partial(fast_protocol(protocol), rest=app)
+    config.http_protocol_class = protocol
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
     await server.startup(sockets=[sock])
