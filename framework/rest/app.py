@@ -397,6 +397,8 @@ async def _read_body(scope: Scope, receive: Receive, limit: int, stall_timeout_s
         return body
     parts = [body]
     size = len(body)
+    if size > limit:  # a chunked body's first piece may already be over it
+        raise _TooLarge(f"body is over the limit of {limit} bytes")
     while msg.get("more_body"):
         msg = await _receive(receive, stall_timeout_s)
         if msg["type"] == "http.disconnect":
