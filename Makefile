@@ -16,10 +16,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 # (libssl-dev: bench/thrift_load.c speaks TLS; openssl: the bench's throwaway certificates).
 APT_PACKAGES := zookeeper libthrift-java thrift-compiler default-jdk-headless libslf4j-java \
                 gcc make wrk chromium chromium-driver python3-venv libssl-dev openssl
+# Apache's Java cross-test client speaks HTTP through Apache HttpClient (its THttpClient).
+APT_PACKAGES += libhttpclient-java libhttpcore-java libcommons-logging-java
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run test bench deps system-deps clean
+.PHONY: run test bench bundle docs deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
@@ -29,13 +31,24 @@ run: deps
 test: deps
 	$(BIN)/python -m pytest -q
 
+# The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
+# setting the reference pages cannot describe, fails the build. Open build/site/index.html.
+docs: deps
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site  # (the variable: no banner about MkDocs 2)
+
 bench: deps
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/mux.py
+	$(BIN)/python bench/dialects.py
 	$(BIN)/python bench/discovery.py
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/telemetry_cost.py
+
+# dist/aviary-offline-<version>-<platform>.tar.gz: Aviary and every runtime dependency as wheels
+# for this platform and $(PYTHON), with install.sh DEST (no network, no root). README: "Offline".
+bundle: $(STAMP)
+	$(BIN)/python deploy/offline/build.py
 
 deps: system-deps $(STAMP)
 
@@ -54,4 +67,4 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info bench/out tests/artifacts .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info bench/out tests/artifacts .pytest_cache

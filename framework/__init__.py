@@ -7,6 +7,8 @@ The public API is this page:
 * `Filter`, `compose`: cross-cutting behaviour, the same for every transport.
 * `load_idl`, `locate_idl`: read a .thrift at runtime (the IDL's types are ``idl.module.X``).
 * the error types in `framework.errors`, re-exported here.
+
+Testing a service (real sockets, a real ZooKeeper, a pytest plugin) is `framework.testing`.
 """
 
 from .context import Context, Deadline, TraceId, current, current_context

@@ -2,10 +2,11 @@
 
     aviary run SERVICE… [--config FILE] [--zk HOSTS|embedded|none] [--env NAME]
                         [--thrift-port N] [--http-port N] [--admin-port N] [--workers N]
-                        [--set SERVICE.SETTING=VALUE]…
+                        [--set SERVICE.SETTING=VALUE]… [--reload] [--check]
     aviary ls DEST [--json]                       (see framework.client.cli)
     aviary call DEST METHOD '{"arg": …}' [--http] [--idl FILE]
     aviary dev [the flags of run, but --workers]     (services.dev, through aviary.commands)
+    aviary new NAME [--dir DIR]                   a service package to start from (framework.scaffold)
 
 Installed packages may add subcommands: an entry point in the group ``aviary.commands`` names
 a function that takes the subparsers (``argparse``'s ``add_subparsers()`` result) and adds its
@@ -18,11 +19,12 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main", "add_run_flags", "flags_from", "COMMANDS"]
+__all__ = ["main", "build_parser", "add_run_flags", "flags_from", "reload_or_check", "COMMANDS"]
 
 
 COMMANDS = "aviary.commands"
@@ -41,6 +43,25 @@ def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
         p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
+    p.add_argument("--reload", action="store_true", help="restart when a .py or .thrift of the services changes (development)")
+    p.add_argument("--check", action="store_true", help="build the services (IDL, handler) and exit without serving")
+
+
+def reload_or_check(args: argparse.Namespace, settings: Any, services: Sequence[str]) -> int | None:
+    """What ``--reload`` and ``--check`` do for a command that starts a host, or None to go on
+    and serve. ``--reload``: supervise this same command (`framework.reload`); ``--check``:
+    build the services, print ``checked NAME idl=PATH`` for each, exit 0."""
+    from . import plugins
+    from .reload import CHECKED, Reloader, idl_files
+
+    if args.reload:
+        return Reloader([a for a in args.argv if a != "--reload"], services, settings).run()
+    if args.check:
+        for name in services:
+            service = plugins.create(name, settings)
+            print(f"{CHECKED} {service.name} " + " ".join(f"idl={p}" for p in idl_files(service.idl.module)), flush=True)
+        return 0
+    return None
 
 
 def flags_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -64,8 +85,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = config.load(args.config, flags=flags_from(args))
     configure_logging(settings.log_level)
+    done = reload_or_check(args, settings, args.services)
+    if done is not None:
+        return done
     services = [plugins.create(name, settings) for name in args.services]
     return uvloop.run(assemble(settings, services).run())
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import create, names
+
+    root = create(args.name, Path(args.dir))
+    n = names(args.name)
+    print(f"created {root}: the {n['service']} service ({n['package']}/{n['package']}.thrift, its handler in {n['package']}/__init__.py)")
+    print("next:")
+    print(f"  cd {root}")
+    print("  pip install -e .                     # in the environment Aviary is installed in")
+    print(f"  aviary run {n['package']} --zk none --reload")
+    print("  pytest")
+    return 0
 
 
 def _plugin_commands(sub: Any) -> None:
@@ -78,18 +116,28 @@ def _plugin_commands(sub: Any) -> None:
             print(f"aviary: command {ep.name!r} ({ep.value}) failed to load, left out: {type(e).__name__}: {e}", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aviary`` command's parser, with the subcommands of installed packages."""
     parser = argparse.ArgumentParser(prog="aviary", description="Serve Thrift IDL services over Thrift and REST, announced in ZooKeeper.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
     run.add_argument("services", nargs="+", metavar="SERVICE")
     add_run_flags(run)
     run.set_defaults(fn=_cmd_run)
+    new = sub.add_parser("new", help="write a service package to start from: IDL, handler, tests, pyproject.toml")
+    new.add_argument("name", metavar="NAME", help="the service's name, e.g. greeter or user-profiles")
+    new.add_argument("--dir", default=".", metavar="DIR", help="where to create NAME/ (default: here)")
+    new.set_defaults(fn=_cmd_new)
     from .client.cli import add_commands
 
     add_commands(sub)
     _plugin_commands(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # --reload runs this command line again
     try:
         return int(args.fn(args))
     except AviaryError as e:

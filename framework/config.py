@@ -113,6 +113,7 @@ def choice(*options: str) -> Parse:
             raise ValueError(f"expected one of {', '.join(options)}, got {s!r}")
         return s
 
+    parse.options = options  # type: ignore[attr-defined]  # the generated settings reference lists them
     return parse
 
 
@@ -201,6 +202,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
 SERVICE_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", None, port, "this service's Thrift port (default: see the host's thrift_port)"),
     Setting("http_port", None, port, "this service's HTTP port (default: see the host's http_port)"),
+    Setting("share_thrift_port", None, text, "serve this service on the Thrift port of the named service (started before it in this host): multiplexed callers name either, plain callers get that port's own"),
     Setting("announce_path", None, zk_path, "full serverset path to announce this service at (default: <zk_root>/<env>/<service>)"),
     Setting("max_pending_calls", None, non_negative, "this service's pending-call limit (default: the host's max_pending_calls)"),
     Setting("access_log", False, boolean, "log every call of this service on the logger aviary.access: 'Echo.repeat ok 1.2ms thrift' (see framework.access_log)"),

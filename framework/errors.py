@@ -76,6 +76,7 @@ TAPP_BAD_SEQUENCE_ID = 4
 TAPP_MISSING_RESULT = 5
 TAPP_INTERNAL_ERROR = 6
 TAPP_PROTOCOL_ERROR = 7
+TAPP_INVALID_TRANSFORM = 8  # THeader: a transform the receiver cannot undo
 TAPP_LOADSHEDDING = 11  # fbthrift's type for "refused under load": retry elsewhere
 
 

@@ -47,12 +47,19 @@ from .filters import Filter
 from .rest.app import RestApp
 from .rest.fast import fast_protocol
 from .service import Service, default_executor
+from .thrift import header, json_protocol
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
+
+# Every dialect a Thrift port detects beside plain binary/compact, framed or not (the first
+# to claim a connection's first bytes wins); over HTTP the same, less Mux (a session protocol).
+THRIFT_SNIFFERS = (json_protocol.sniff, header.sniff, mux_sniff)
+HTTP_SNIFFERS = (json_protocol.sniff, header.sniff)
+IN_USE = " (another process listens there, perhaps an aviary still running)"
 
 
 def configure_logging(level: str = "info") -> None:
@@ -167,9 +174,12 @@ class Extension(Protocol):
 class _Running:
     """A started service: its servers and sockets."""
 
-    def __init__(self, service: Service, thrift: ThriftServer, http: uvicorn.Server, ticker: asyncio.Task[None]) -> None:
+    def __init__(
+        self, service: Service, thrift: ThriftServer | None, http: uvicorn.Server, ticker: asyncio.Task[None], over_http: ThriftServer | None = None
+    ) -> None:
         self.service = service
         self.thrift = thrift
+        self.over_http = over_http  # Thrift over the HTTP port: drained for its oneway calls
         self.http = http
         self.ticker = ticker
 
@@ -220,10 +230,10 @@ class Host:
         return "127.0.0.1" if bind in ("0.0.0.0", "") else ("::1" if bind == "::" else bind)
 
     # -- ports -------------------------------------------------------------------------------------
-    def _ports_for(self, index: int, service: Service, taken: set[int]) -> dict[str, int]:
+    def _ports_for(self, index: int, service: Service, taken: set[int], own_thrift: bool = True) -> dict[str, int]:
         own = self.settings.service(service.name, service.declared_settings)  # a plugin's own settings are known too
         out = {}
-        for kind in ("thrift", "http"):
+        for kind in ("thrift", "http") if own_thrift else ("http",):
             explicit = own.get(f"{kind}_port")
             base = getattr(self.settings, f"{kind}_port")
             if explicit is not None:
@@ -245,7 +255,7 @@ class Host:
         except OSError as e:
             setting = f"services.{service.name}.{kind}_port"
             if e.errno == errno.EADDRINUSE:
-                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use (choose another, or 0 for any free port)") from None
+                raise ConfigError(setting, f"port {port} on {self.settings.bind} is already in use{IN_USE}: stop that, or choose another port with --{kind}-port N or --set {service.name}.{kind}_port=N (0: any free port)") from None
             raise ConfigError(setting, f"cannot listen on {self.settings.bind}:{port}: {e.strerror}") from None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -260,25 +270,66 @@ class Host:
 
     async def start_services(self) -> None:
         """Start every service on its ports and fill `endpoints`. (A `Supervisor` overrides
-        this and the matching `stop_services`: its services run in worker processes.)"""
+        this and the matching `stop_services`: its services run in worker processes.)
+
+        A service whose ``share_thrift_port`` names another is served on that one's Thrift
+        port: multiplexed callers (``Service:method``) reach either, plain callers the port's
+        own service. Each keeps its own HTTP port, REST routes and ZooKeeper path."""
         s = self.settings
         executor = default_executor(s.handler_threads)
         ssl_context = tls.server_context(s)  # before any port opens: a bad certificate stops start-up
         taken: set[int] = set()
-        for index, service in enumerate(self.services):
+        owners = self._thrift_port_owners()
+        chains = {}
+        for service in self.services:
             await service.start()
-            ports = self._ports_for(index, service, taken)
-            chain = service.chain(self.filters, executor=executor)
-            thrift_sock = self._bind(service, "thrift", ports["thrift"])
+            chains[service.name] = service.chain(self.filters, executor=executor)
+        groups: dict[str, tuple[tuple[Service, Any], ...]] = {}
+        for service in self.services:
+            owner = owners[service.name]
+            groups[owner] = (*groups.get(owner, ()), (service, chains[service.name]))
+        options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=THRIFT_SNIFFERS)
+        http_options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=HTTP_SNIFFERS, upgrade=False)
+        thrift_ports: dict[str, int] = {}
+        for index, service in enumerate(self.services):
+            ports = self._ports_for(index, service, taken, own_thrift=owners[service.name] == service.name)
+            chain = chains[service.name]
+            others = tuple(g for g in groups[owners[service.name]] if g[0] is not service)
+            thrift: ThriftServer | None = None
+            if owners[service.name] == service.name:
+                thrift_sock = self._bind(service, "thrift", ports["thrift"])
+                thrift = ThriftServer(service, chain, options, shared=others)
+                await thrift.start(thrift_sock, ssl=ssl_context)
+                thrift_ports[service.name] = thrift_sock.getsockname()[1]
             http_sock = self._bind(service, "http", ports["http"])
-            thrift = ThriftServer(service, chain, ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=(mux_sniff,)))
-            await thrift.start(thrift_sock, ssl=ssl_context)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s)
+            # Thrift over HTTP on the service's HTTP port: plain callers reach this service.
+            over_http = ThriftServer(service, chain, http_options, shared=others)
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, thrift=over_http)
             http, ticker = await serve_http(app, http_sock, s)
-            self.running.append(_Running(service, thrift, http, ticker))
+            self.running.append(_Running(service, thrift, http, ticker, over_http))
             host = self._display_host
-            eps = Endpoints(service.name, {"thrift": (host, thrift_sock.getsockname()[1]), "http": (host, http_sock.getsockname()[1])})
+            eps = Endpoints(service.name, {"thrift": (host, thrift_ports[owners[service.name]]), "http": (host, http_sock.getsockname()[1])})
             self.endpoints[service.name] = eps
+
+    def _thrift_port_owners(self) -> dict[str, str]:
+        """Each service's Thrift port owner: itself, or the service its ``share_thrift_port``
+        names (which must be an earlier service of this host that owns its port)."""
+        owners: dict[str, str] = {}
+        for service in self.services:
+            shared = self.settings.service_setting(service.name, "share_thrift_port")
+            if shared is None or shared == service.name:
+                owners[service.name] = service.name
+                continue
+            setting = f"services.{service.name}.share_thrift_port"
+            if shared not in owners:
+                known = ", ".join(owners) or "none"
+                raise ConfigError(setting, f"{shared!r} is not a service started before {service.name!r} in this host (earlier services: {known})")
+            if owners[shared] != shared:
+                raise ConfigError(setting, f"{shared!r} shares {owners[shared]!r}'s port itself: name {owners[shared]!r}")
+            if self.settings.service_setting(service.name, "thrift_port") is not None:
+                raise ConfigError(setting, "a service that shares another's Thrift port has no thrift_port of its own")
+            owners[service.name] = shared
+        return owners
 
     def request_stop(self, why: str = "stop requested") -> None:
         """Shut down as SIGTERM does (drain, finish calls, exit 0), from anywhere on the loop:
@@ -316,7 +367,8 @@ class Host:
     async def stop_services(self) -> None:
         """Stop accepting, finish the calls in flight, run the services' stop hooks."""
         for r in self.running:
-            r.thrift.close()
+            if r.thrift is not None:
+                r.thrift.close()
             for srv in r.http.servers:
                 srv.close()
         self.say("stopping: ports closed to new connections, finishing calls in flight")
@@ -326,7 +378,8 @@ class Host:
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
         r.http.should_exit = True
-        await asyncio.gather(r.thrift.drain(timeout), r.http.shutdown(), r.ticker, return_exceptions=True)
+        drains = [t.drain(timeout) for t in (r.thrift, r.over_http) if t is not None]
+        await asyncio.gather(*drains, r.http.shutdown(), r.ticker, return_exceptions=True)
 
     def reload(self) -> None:
         """SIGHUP: read the TLS certificate, key and CA files again. New connections use them;
@@ -376,9 +429,29 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
     from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
     from .admin import AdminServer
-    from .tracing import DeadlineFilter, SpanExporter
 
     # Per process: the span exporter sends what this process's filters record.
+    filters, local = host_filters(settings, services)
+    if worker:
+        host = Host(settings, services, extensions=local, filters=filters, out=out)
+        host.reuse_port = True
+        return host
+    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
+    # announcer and the admin port, whose dashboard reads it until the end); then the admin
+    # port, then the announcer (the admin port is up before the member appears).
+    zookeeper, announcer = _discovery_extensions(settings)
+    extensions = [*zookeeper, *local, AdminServer(), *announcer]
+    if workers.count(settings) > 1:
+        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
+    return Host(settings, services, extensions=extensions, filters=filters, out=out)
+
+
+def host_filters(settings: Settings, services: list[Service]) -> tuple[list[Filter], list[Extension]]:
+    """The filters the host runs before each service's own on every call (telemetry, access
+    log, deadline, allow-lists), and the extensions they need (a span exporter): what
+    `assemble` serves with, and what `framework.testing.call` runs a call through."""
+    from .tracing import DeadlineFilter, SpanExporter
+
     local: list[Extension] = []
     filters: list[Filter] = []
     if settings.telemetry:
@@ -398,18 +471,7 @@ def assemble(settings: Settings, services: list[Service], *, out: TextIO | None 
     allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
     if allow is not None:
         filters.append(allow)
-    if worker:
-        host = Host(settings, services, extensions=local, filters=filters, out=out)
-        host.reuse_port = True
-        return host
-    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
-    # announcer and the admin port, whose dashboard reads it until the end); then the admin
-    # port, then the announcer (the admin port is up before the member appears).
-    zookeeper, announcer = _discovery_extensions(settings)
-    extensions = [*zookeeper, *local, AdminServer(), *announcer]
-    if workers.count(settings) > 1:
-        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
-    return Host(settings, services, extensions=extensions, filters=filters, out=out)
+    return filters, local
 
 
 def _discovery_extensions(settings: Settings) -> tuple[list[Extension], list[Extension]]:

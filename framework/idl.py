@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from thriftpy2.thrift import TException
 
 from . import idl_module
-from .errors import IdlError
+from .errors import IdlError, InvalidArgument
 
 __all__ = [
     "Type",
@@ -157,6 +157,25 @@ class Method:
                 return f
         return None
 
+    def bind(self, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Arguments by position and/or name as the call's list in IDL order; a missing
+        argument takes its IDL default (else None). Unknown or doubled names are refused."""
+        if len(args) > len(self.args):
+            raise InvalidArgument(f"{self.name} takes {len(self.args)} arguments, got {len(args)}")
+        out = list(args) + [None] * (len(self.args) - len(args))
+        names = [f.name for f in self.args]
+        for k, v in kwargs.items():
+            if k not in names:
+                raise InvalidArgument(f"{self.name} takes no argument {k!r} (arguments: {', '.join(names) or 'none'})")
+            i = names.index(k)
+            if i < len(args):
+                raise InvalidArgument(f"{self.name}: argument {k!r} given twice")
+            out[i] = v
+        for i, f in enumerate(self.args):
+            if out[i] is None and f.default is not None:
+                out[i] = copy_default(f.default)
+        return out
+
 
 @dataclass(eq=False)
 class ServiceDef:
@@ -212,6 +231,22 @@ def locate(name: str) -> Path:
     raise IdlError(f"cannot find {name}: looked in ./idl, {here / 'idl'} and {sys.prefix}/share/aviary/idl")
 
 
+def _nearby(p: Path) -> str:
+    """What a mistyped IDL path probably meant: the .thrift files beside where it points."""
+    import difflib
+
+    try:
+        here = sorted(f.name for f in p.parent.glob("*.thrift"))
+    except OSError:
+        here = []
+    if not p.parent.is_dir():
+        return f" (and no directory {p.parent}; a path is relative to the current directory, so give one from the module, e.g. Path(__file__).with_name({p.name!r}))"
+    close = difflib.get_close_matches(Path(p.name).stem, [Path(h).stem for h in here], n=1)  # stems: ".thrift" makes every name look close
+    if close:
+        return f": did you mean {p.parent / (close[0] + '.thrift')}?"
+    return f" (.thrift files in {p.parent}: {', '.join(here)})" if here else f" (no .thrift file in {p.parent})"
+
+
 _counter = itertools.count(1)
 
 
@@ -222,7 +257,7 @@ def load(path: str | os.PathLike[str], include_dirs: tuple[str, ...] = ()) -> Id
     file, line and column and what was expected there."""
     p = Path(path)
     if not p.is_file():
-        raise IdlError(f"{p}: no such file")
+        raise IdlError(f"{p}: no such file{_nearby(p)}")
     module_name = f"{re.sub(r'[^0-9A-Za-z_]', '_', p.stem)}_{next(_counter)}_thrift"
     module = idl_module.build(p, module_name, tuple(include_dirs))
     source = p.read_text(encoding="utf-8")

@@ -33,13 +33,19 @@ def factory(name: str) -> Callable[..., Service]:
         module, _, attr = name.partition(":")
         try:
             return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-        except (ImportError, AttributeError) as e:
+        except ModuleNotFoundError as e:
+            raise DefinitionError(f"cannot load service {name!r}: {type(e).__name__}: {e} (is its directory on PYTHONPATH, or its package installed?)") from None
+        except Exception as e:  # a syntax error or a failing import in the user's module: say which
             raise DefinitionError(f"cannot load service {name!r}: {type(e).__name__}: {e}") from None
     eps = available()
     ep = eps.get(name)
     if ep is None:
         known = ", ".join(sorted(eps)) or "none (is the aviary package installed?)"
-        raise DefinitionError(f"no service named {name!r} in entry-point group {GROUP}; installed: {known}")
+        raise DefinitionError(
+            f"no service named {name!r} in entry-point group {GROUP}; installed: {known}."
+            f" Install its package (`pip install -e .` where its pyproject.toml names it under [project.entry-points.\"{GROUP}\"]),"
+            " or run it as package.module:function"
+        )
     try:
         return ep.load()  # type: ignore[no-any-return]
     except Exception as e:

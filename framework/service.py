@@ -131,10 +131,13 @@ class Service:
             _check_signature(self.definition.name, m, fn)
             targets[m.name] = (fn, inspect.iscoroutinefunction(fn))
         if missing:
+            cls = type(handler).__name__
+            stubs = "; ".join(f"`def {_stub(self.methods[n])}`" for n in missing)
             raise DefinitionError(
-                f"{type(handler).__name__} does not implement {self.definition.name}."
+                f"{cls} does not implement {self.definition.name}."
                 + ", ".join(missing)
-                + f" (declared in {self.idl.path.name})"
+                + f" (declared in {self.idl.path.name}): add {stubs} to {cls} (`async def` or `def`),"
+                + f" or remove {'it' if len(missing) == 1 else 'them'} from {self.idl.path.name}"
             )
         return targets
 
@@ -182,7 +185,15 @@ def _check_signature(service: str, m: Method, fn: Callable[..., Any]) -> None:
         sig.bind(*([None] * len(m.args)))
     except TypeError:
         want = ", ".join(f.name for f in m.args) or "no arguments"
-        raise DefinitionError(f"{service}.{m.name}: the handler method must take ({want}); it is {fn.__qualname__}{sig}") from None
+        raise DefinitionError(
+            f"{service}.{m.name}: the handler method must take ({want}) in the IDL's order; it is {fn.__qualname__}{sig}:"
+            f" define it as `def {_stub(m)}` (or `async def`)"
+        ) from None
+
+
+def _stub(m: Method) -> str:
+    """How a handler method for `m` is written: ``count(self, text)``."""
+    return f"{m.name}(" + ", ".join(["self", *(f.name for f in m.args)]) + ")"
 
 
 _executor: ThreadPoolExecutor | None = None

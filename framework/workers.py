@@ -188,11 +188,15 @@ class Supervisor(Host):
     async def start_services(self) -> None:
         taken: set[int] = set()
         services: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.settings.services.items()}
+        owners = self._thrift_port_owners()
         for index, service in enumerate(self.services):
-            ports = self._ports_for(index, service, taken)
-            claimed = {kind: self._claim(service, kind, ports[kind]) for kind in ("thrift", "http")}
+            own_thrift = owners[service.name] == service.name
+            ports = self._ports_for(index, service, taken, own_thrift=own_thrift)
+            claimed = {kind: self._claim(service, kind, ports[kind]) for kind in ports}
             services.setdefault(service.name, {}).update({f"{k}_port": p for k, p in claimed.items()})
             host = self._display_host
+            if not own_thrift:  # served on its owner's port (claimed above: owners come first)
+                claimed = {"thrift": self.endpoints[owners[service.name]].ports["thrift"][1], **claimed}
             self.endpoints[service.name] = Endpoints(service.name, {k: (host, p) for k, p in claimed.items()})
         spec = json.dumps(
             {

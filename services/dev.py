@@ -6,6 +6,7 @@ log's Python ``LoggingHandler``, and prints where to look::
 
     aviary dev                          # ports 9999/8888 for echo, the next free ones after
     aviary dev --http-port 0 --set …    # the flags of `aviary run` (but --workers) override
+    aviary dev --reload                 # restart on changes to the services' .py and .thrift files
 
 Its settings go through the one loader (`framework.config.load`) with this command's defaults
 under the file, environment and flags: ZooKeeper embedded (on 2181 when that is free), env
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framework.access_log import LOGGER as ACCESS_LOGGER
-from framework.cli import add_run_flags, flags_from
+from framework.cli import add_run_flags, flags_from, reload_or_check
 
 if TYPE_CHECKING:
     from framework.config import Settings
@@ -78,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
         # workers is forced: echo's log handler must live in the process that serves echo
         settings = config.load(args.config, flags={**flags_from(args), "workers": 1}, defaults=defaults(Path(tmp) / "eventlog"))
         configure_logging(settings.log_level)
+        done = reload_or_check(args, settings, SERVICES)  # --reload: each new process has its own data dir
+        if done is not None:
+            return done
         host = assemble(settings, [plugins.create(name, settings) for name in SERVICES])
         host.extensions.append(DevConsole(settings, _program()))
         return int(uvloop.run(host.run()))

@@ -1,4 +1,5 @@
-"""Fixtures for every test: Aviary hosts on real sockets (see support.py), ZooKeeper (see
+"""Fixtures for every test: Aviary hosts on real sockets (see support.py), ZooKeeper (the
+``zookeeper`` and ``zookeeper_server`` fixtures of framework.testing's pytest plugin, plus
 zk_fixtures.py).
 
 Nothing here fakes a component: servers listen on 127.0.0.1, clients are real peers.
@@ -11,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from support import ARTIFACTS, AviaryProcess, InProcessHost, ZipkinCollector, require_tool
-from zk_fixtures import zk_client, zk_ensemble, zk_env, zookeeper  # noqa: F401 - fixtures for every test
+from zk_fixtures import zk_client, zk_ensemble, zk_env, zk_rebuildable  # noqa: F401 - fixtures for every test (zookeeper: framework.testing)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ Nothing here fakes a component: servers listen on 127.0.0.1, clients are real pe
 
 from __future__ import annotations
 
-import asyncio
-import io
 import os
 import re
 import shutil
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+from framework.testing import BackgroundHost
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -46,76 +46,8 @@ def parse_ready(line: str) -> tuple[str, dict[str, tuple[str, int]]] | None:
     return m.group(1), eps
 
 
-class InProcessHost:
-    """A `framework.host.Host` running on its own event loop in a background thread."""
-
-    def __init__(self, services: Callable[[], list[Any]], **settings: Any) -> None:
-        from framework import config
-
-        flags = {"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none", "shutdown_timeout_s": 5}
-        flags["workers"] = 1  # the host runs on a thread of the test process: no worker processes
-        flags.update(settings)
-        self.settings = config.load(env={}, flags=flags)
-        self._make_services = services
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.host: Any = None
-        self.out = io.StringIO()
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-
-    def start(self) -> InProcessHost:
-        import uvloop
-
-        from framework.host import assemble
-
-        def run() -> None:
-            self.loop = uvloop.new_event_loop() if os.environ.get("AVIARY_TEST_LOOP") != "asyncio" else asyncio.new_event_loop()
-            asyncio.set_event_loop(self.loop)
-            try:
-                self.host = assemble(self.settings, self._make_services(), out=self.out)
-                self.loop.run_until_complete(self.host.start())
-            except BaseException as e:  # noqa: BLE001 - reported to the test thread
-                self._error = e
-                self._ready.set()
-                return
-            self._ready.set()
-            self.loop.run_forever()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        self._ready.wait(30)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def call(self, coro_fn: Callable[[], Any], timeout: float = 30) -> Any:
-        """Run a coroutine on the host's loop (to inspect or drive it) and return its result."""
-        assert self.loop is not None
-        return asyncio.run_coroutine_threadsafe(coro_fn(), self.loop).result(timeout)
-
-    def stop(self) -> None:
-        """Stop the host (again: nothing happens)."""
-        if self.loop is None or self.host is None:
-            return
-        self.call(self.host.stop)
-        loop, self.loop = self.loop, None
-        loop.call_soon_threadsafe(loop.stop)
-        assert self._thread is not None
-        self._thread.join(10)
-
-    def addr(self, service: str, kind: str = "thrift") -> tuple[str, int]:
-        return self.host.endpoints[service].ports[kind]
-
-    def url(self, service: str, path: str = "") -> str:
-        host, port = self.addr(service, "http")
-        return f"http://{host}:{port}{path}"
-
-    def __enter__(self) -> InProcessHost:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+# A host on its own loop in a background thread: framework.testing's, which users test with too.
+InProcessHost = BackgroundHost
 
 
 class AviaryProcess:

@@ -28,14 +28,14 @@ class AdminServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, host: Host) -> None:
-        from ..host import Endpoints, bind_socket, serve_http
+        from ..host import IN_USE, Endpoints, bind_socket, serve_http
 
         s = host.settings
         try:
             sock = bind_socket(s.bind, s.admin_port)
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
-                raise ConfigError("admin_port", f"port {s.admin_port} on {s.bind} is already in use (choose another, or 0 for any free port)") from None
+                raise ConfigError("admin_port", f"port {s.admin_port} on {s.bind} is already in use{IN_USE}: stop that, or choose another port with --admin-port N (0: any free port)") from None
             raise ConfigError("admin_port", f"cannot listen on {s.bind}:{s.admin_port}: {e.strerror}") from None
         self.app = AdminApp(host)
         self.app.sampler_start()

@@ -1,8 +1,10 @@
 """The admin port's routes (TwitterServer's names and answers, see the interop spec §5).
 
-* ``/admin/ping`` -> ``pong``; ``/health`` -> ``OK``
+* ``/admin/ping`` -> ``pong``; ``/health`` -> ``OK`` (200 while the process serves; a line
+  per extension with a problem follows, e.g. no ZooKeeper session)
 * ``/admin/server_info``, ``/admin/registry.json`` (config, IDLs, endpoints),
-  ``/admin/announcer`` (what the announcers say: where, ZooKeeper session state)
+  ``/admin/announcer`` (what the announcers say: where, ZooKeeper session state; ``announced``
+  only with a live session in which every member exists)
 * ``/admin/metrics.json`` (Finagle's flat map), ``/metrics`` (Prometheus text)
 * ``POST /quitquitquit`` (graceful drain, as SIGTERM), ``POST /abortabortabort`` (exit now)
 * ``/admin`` (the dashboard) and ``/admin/dashboard.json`` (what it draws)
@@ -79,7 +81,23 @@ class AdminApp:
         return PlainTextResponse("pong")
 
     async def health(self, _: Request) -> Response:
-        return PlainTextResponse("OK\n")
+        # 200 "OK" whenever the process serves (a ZooKeeper away is no reason to restart it or
+        # take it out of a load balancer); a line after it says what is wrong meanwhile.
+        return PlainTextResponse("".join(f"{line}\n" for line in ["OK", *self._health_notes()]))
+
+    def _health_notes(self) -> list[str]:
+        """One line per extension with something to say (`health()`: '' when all is well)."""
+        notes = []
+        for ext in self.host.extensions:
+            health = getattr(ext, "health", None)
+            if callable(health):
+                try:
+                    note = health()
+                except Exception as e:  # noqa: BLE001 - /health must answer regardless
+                    note = f"health check failed: {type(e).__name__}: {e}"
+                if note:
+                    notes.append(f"{ext.name}: {note}")
+        return notes
 
     async def quit(self, request: Request) -> Response:
         # Answer first, then stop on the next turn: the caller gets its "quitting".
@@ -142,7 +160,12 @@ class AdminApp:
         announcers = self._announcers()
         if not announcers:
             return _json({"announced": False, "message": f"not announced: no announcer runs (zk = {self.host.settings.zk!r})", "announcers": []})
-        return _json({"announced": True, "announcers": announcers})
+        # Announced only if every extension that announces says so (a live session, its znodes there).
+        said = [a["announced"] for a in announcers if "announced" in a]
+        if said and all(said):
+            return _json({"announced": True, "announcers": announcers})
+        why = "; ".join(self._health_notes()) or "not announced: no extension reports an announcement"
+        return _json({"announced": False, "message": why, "announcers": announcers})
 
     async def dtab(self, _: Request) -> Response:
         """The base dtab logical destinations are bound through (TwitterServer's /admin/dtab)."""

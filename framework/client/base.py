@@ -112,7 +112,7 @@ class RemoteError(ApplicationError):
         return self.remote_kind
 
 
-_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 11: "Loadshedding"}
+_APP_KINDS = {0: "Unknown", 1: "UnknownMethod", 2: "InvalidMessageType", 3: "WrongMethodName", 4: "BadSequenceId", 5: "MissingResult", 6: "InternalError", 7: "ProtocolError", 8: "InvalidTransform", 11: "Loadshedding"}
 
 
 def application_error(type_: int, message: str) -> ApplicationError | Refused:
@@ -283,7 +283,7 @@ class BaseClient:
         if m is None:
             raise UnknownMethod(f"{self.definition.name} has no method {method!r} (methods: {', '.join(self.methods)})")
         ctx = outgoing_context(self.transport, self.client_id, self.timeout_s)
-        call = Call(self, m, _bind(m, args, kwargs), ctx)  # type: ignore[arg-type]
+        call = Call(self, m, m.bind(args, kwargs), ctx)  # type: ignore[arg-type]
         if asyncio.current_task() is None:
             # A server handler runs eagerly on the transport's callback until it first waits
             # (`framework.service.run_eagerly`), outside any task; the call's timer
@@ -374,23 +374,3 @@ class BaseClient:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
-
-
-def _bind(m: Method, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-    if len(args) > len(m.args):
-        raise InvalidArgument(f"{m.name} takes {len(m.args)} arguments, got {len(args)}")
-    out = list(args) + [None] * (len(m.args) - len(args))
-    names = [f.name for f in m.args]
-    for k, v in kwargs.items():
-        if k not in names:
-            raise InvalidArgument(f"{m.name} takes no argument {k!r} (arguments: {', '.join(names) or 'none'})")
-        i = names.index(k)
-        if i < len(args):
-            raise InvalidArgument(f"{m.name}: argument {k!r} given twice")
-        out[i] = v
-    for i, f in enumerate(m.args):
-        if out[i] is None and f.default is not None:
-            from ..idl import copy_default
-
-            out[i] = copy_default(f.default)
-    return out

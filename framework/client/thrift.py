@@ -12,6 +12,13 @@ on that connection behind a RequestHeader (trace ids, sampling, client id, Deadl
 contexts; see `framework.client.base.request_header`) and answers behind a ResponseHeader,
 which is skipped. A plain server answers UNKNOWN_METHOD and the connection stays plain Thrift.
 ``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``).
+
+For Apache and fbthrift servers, on request: ``protocol="header"`` (THeader frames with
+binary, or compact with ``header_protocol="compact"``; ``header_transforms=["zlib"]``
+compresses; ``header_info`` info headers go with every request), ``protocol="json"`` (framed
+TJSONProtocol), and ``multiplexed="Service"`` (TMultiplexedProtocol: each method is sent as
+``Service:method``, for a server serving several services on one port). None of these probe
+for TTwitter.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ from typing import Any
 from ..discovery.resolver import Address
 from ..errors import ConfigError, InvalidArgument, WireError
 from ..service import Call
-from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec
+from ..thrift import header as theader
+from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec, CompactCodec
+from ..thrift.json_protocol import JSON_CODEC
 from ..thrift.ttwitter import UPGRADE_PROBE, decode_response_header, upgrade_accepted
 from .balancer import Node
 from .base import TLS_CLOSED, BaseClient, NotSent, RemoteError, application_error, request_header, tls_refused
@@ -34,7 +43,9 @@ __all__ = ["ThriftClient"]
 
 _I = struct.Struct(">I")
 _MAX_IDLE = 64
-PROTOCOLS = ("thrift", "thriftmux")
+PROTOCOLS = ("thrift", "thriftmux", "header", "json")
+HEADER_PROTOCOLS = ("binary", "compact")
+HEADER_TRANSFORMS = {"zlib": theader.ZLIB}
 
 
 class _Connection:
@@ -66,17 +77,47 @@ class ThriftClient(BaseClient):
     * ``ttwitter``: try the TTwitter upgrade on each new plain connection (default True).
     * ``ping_interval_s``: ThriftMux only: how often each member's connection is pinged; a
       missed answer closes it and the next call opens a new one (0: no pings).
+    * ``multiplexed``: the service name to send with each method (TMultiplexedProtocol).
+    * ``header_protocol``, ``header_transforms``, ``header_info``: ``protocol="header"`` only.
     """
 
     transport = "thrift"
 
-    def __init__(self, *args: Any, protocol: str = "thrift", ttwitter: bool = True, ping_interval_s: float = 5.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        protocol: str = "thrift",
+        ttwitter: bool = True,
+        ping_interval_s: float = 5.0,
+        multiplexed: str | None = None,
+        header_protocol: str = "binary",
+        header_transforms: list[str] | tuple[str, ...] = (),
+        header_info: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if protocol not in PROTOCOLS:
             raise ConfigError("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        if header_protocol not in HEADER_PROTOCOLS:
+            raise ConfigError("header_protocol", f"expected one of {', '.join(HEADER_PROTOCOLS)}, got {header_protocol!r}")
+        unknown = [t for t in header_transforms if t not in HEADER_TRANSFORMS]
+        if unknown:
+            raise ConfigError("header_transforms", f"{', '.join(unknown)}: not a THeader transform this client has (known: {', '.join(HEADER_TRANSFORMS)})")
+        if multiplexed is not None and (not multiplexed or ":" in multiplexed):
+            raise ConfigError("multiplexed", f"expected a service name without ':', got {multiplexed!r}")
+        if multiplexed is not None and protocol == "thriftmux":
+            raise ConfigError("multiplexed", "ThriftMux has no multiplexed names; use protocol 'thrift', 'header' or 'json'")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.ttwitter = ttwitter
-        self.codec = BinaryCodec(list(self.methods.values()))
+        self.ttwitter = ttwitter and protocol == "thrift"
+        self.multiplexed = multiplexed
+        binary = BinaryCodec(list(self.methods.values()))
+        self.codec: Any = binary
+        if protocol == "json":
+            self.codec = JSON_CODEC
+        elif protocol == "header" and header_protocol == "compact":
+            self.codec = CompactCodec()
+        self.header_transforms = [HEADER_TRANSFORMS[t] for t in header_transforms]
+        self.header_info = dict(header_info or {})
         self._seqid = 0
         self._plain_only: set[Address] = set()  # members that closed the connection on the TTwitter probe
         self.mux = MuxPool(self, ping_interval_s) if protocol == "thriftmux" else None
@@ -85,7 +126,8 @@ class ThriftClient(BaseClient):
         """The message, without the frame length (a TTwitter header may go before it)."""
         m = call.method
         out = bytearray()
-        self.codec.write_message_begin(out, m.name, ONEWAY if m.oneway else CALL, seqid)
+        name = m.name if self.multiplexed is None else f"{self.multiplexed}:{m.name}"
+        self.codec.write_message_begin(out, name, ONEWAY if m.oneway else CALL, seqid)
         try:
             self.codec.write_args(m, call.args, out)
         except WireError as e:
@@ -145,8 +187,12 @@ class ThriftClient(BaseClient):
         try:
             if not conn.usable:
                 raise NotSent(f"connection to {node.address} closed before the request was written")
-            header = request_header(call) if conn.ttwitter else b""
-            conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
+            if self.protocol == "header":
+                protocol = theader.frame_protocol(self.codec)
+                conn.writer.write(theader.encode_frame(message, protocol=protocol, seqid=seqid, transforms=self.header_transforms, headers=self.header_info))
+            else:
+                header = request_header(call) if conn.ttwitter else b""
+                conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
             if call.method.oneway:
                 await conn.writer.drain()
                 keep = True
@@ -172,6 +218,8 @@ class ThriftClient(BaseClient):
     def _decode(self, call: Call, data: bytes, seqid: int, ttwitter: bool) -> Any:
         m = call.method
         try:
+            if self.protocol == "header":
+                data = theader.decode_frame(data, 1 << 30).payload
             p = decode_response_header(data)[1] if ttwitter else 0
             name, mtype, rseq, p = self.codec.read_message_begin(data, p)
             if rseq != seqid:

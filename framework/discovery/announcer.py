@@ -10,12 +10,16 @@ A host extension (see `framework.host.Extension`):
 * ``drain``: delete the members (callers stop choosing this process), returns True.
 * ``stop``: close the session.
 
-One background thread owns the ZooKeeper work. It wakes when the session (re)connects and once
-a second, and makes sure each service's member exists *in the current session*: after a session
-expiry ZooKeeper deleted it, so it is created again, without a restart. Every member carries
-this process's instance id in its metadata; after each creation the thread deletes any other
-member with the same id (one left over when a create's reply was lost), so a process is never
-announced twice.
+The session is a `ZooKeeperSession`: kazoo's client, replaced by a fresh one when the session
+cannot come back (a ZooKeeper rebuilt from empty refuses it), its connection failures logged
+once and then summarised. One background thread owns the ZooKeeper work. It wakes when the
+session (re)connects and once a second, and makes sure each service's member exists *in the
+current session*: after a session expiry ZooKeeper deleted it, and a new client's session has
+none, so it is created again, without a restart. Every member carries this process's instance
+id in its metadata; after each creation the thread deletes any other member with the same id
+(one left over when a create's reply was lost, or the old session's after a new client), so a
+process is never announced twice. `announced` is true only while the session is live and every
+member exists in it; `health` says why not, for ``/health``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from kazoo.security import make_acl, make_digest_acl
 from ..config import Settings
 from ..errors import ConfigError
 from . import serverset
+from .session import ZooKeeperSession
 
 if TYPE_CHECKING:
     from ..host import Host
@@ -117,14 +122,13 @@ class Announcer:
         self._hosts = hosts
         self.instance_id = uuid.uuid4().hex
         self._announcements: list[_Announcement] = []
-        self._client: KazooClient | None = None
+        self._session: ZooKeeperSession | None = None
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._first = threading.Event()
         self._lock = threading.Lock()
         self._draining = False
         self._closing = False
-        self._state = "not started"
         self._last_error = ""
         self._host: Host | None = None
         zk_auth(settings)  # a bad zk_digest stops start-up before anything listens
@@ -161,23 +165,25 @@ class Announcer:
                 a.curator_payload = serverset.curator_instance(name, cid, advertised, ports["http"][1], metadata)
             self._announcements.append(a)
         auth, acl = zk_auth(s)
-        logging.getLogger("kazoo.client").setLevel(max(logging.WARNING, logging.getLogger().level))  # it narrates every connect
-        self._client = KazooClient(
-            hosts=self.hosts,
-            timeout=s.zk_session_timeout_s,
-            connection_retry=KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0),
+        self._session = ZooKeeperSession(
+            self._hosts,
+            s.zk_session_timeout_s,
+            on_client=self._on_client,
+            on_state=self._on_state,
             command_retry=KazooRetry(max_tries=2, delay=0.1, max_delay=0.5),
             auth_data=auth or None,
             default_acl=acl,
         )
-        self._client.add_listener(self._on_state)
-        self._client.start_async()  # connects (and keeps reconnecting) in the background
+        self._session.start()  # connects (and keeps reconnecting, with new sessions if need be) in the background
         self._thread = threading.Thread(target=self._run, name="aviary-announcer", daemon=True)
         self._thread.start()
         wait = max(1.0, min(5.0, s.zk_session_timeout_s))
         if not await asyncio.to_thread(self._first.wait, wait):
             why = self._last_error or f"{self.hosts} unreachable"
-            host.say(f"zookeeper: not announced yet ({why}); serving anyway, announcing as soon as it answers")
+            host.say(
+                f"zookeeper: not announced yet ({why}); serving anyway, announcing as soon as it answers"
+                " (is ZooKeeper running there? --zk HOSTS names another, --zk none runs without discovery)"
+            )
 
     async def drain(self, host: Host) -> bool:
         self._draining = True
@@ -198,21 +204,28 @@ class Announcer:
     async def stop(self, host: Host) -> None:
         self._closing = True
         self._wake.set()
-        client = self._client
-        if client is not None:
-            await asyncio.to_thread(_close, client)
+        if self._session is not None:
+            await asyncio.to_thread(self._session.stop)
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 5)
-        self._state = "closed"
+
+    @property
+    def session(self) -> ZooKeeperSession | None:
+        """The ZooKeeper session (None before `start`)."""
+        return self._session
+
+    @property
+    def announced(self) -> bool:
+        """True only with a live session in which every member exists (checked each second)."""
+        session = self._session
+        return session is not None and session.connected and not self._draining and all(a.znode for a in self._announcements)
 
     def describe(self) -> dict[str, Any]:
         """What is announced where, and the session's state (for the admin page)."""
-        client = self._client
-        session = client.client_id if client is not None else None
+        session = self._session.describe() if self._session is not None else {"zookeeper": "", "session": "not started"}
         return {
-            "zookeeper": self.hosts if self._client is not None else "",
-            "session": self._state,
-            "session_id": f"0x{session[0]:x}" if session else None,
+            "announced": self.announced,
+            **session,
             "instance": self.instance_id,
             "last_error": self._last_error,
             "members": [
@@ -220,9 +233,20 @@ class Announcer:
             ],
         }
 
+    def health(self) -> str:
+        """'' when announced; else why not (the process serves regardless: see /health)."""
+        if self._session is None or self.announced or self._draining:
+            return ""
+        why = self._session.health() or (f"announcing failed ({self._last_error})" if self._last_error else "announcing")
+        return f"{why}; not announced, serving anyway"
+
     # -- the background thread -----------------------------------------------------------------
-    def _on_state(self, state: str) -> None:  # kazoo's thread: record and wake, never block
-        self._state = {KazooState.CONNECTED: "connected", KazooState.SUSPENDED: "suspended", KazooState.LOST: "lost"}.get(state, str(state))
+    def _on_client(self, client: KazooClient) -> None:  # a new client, so a new session: nothing of ours is in it yet
+        for a in self._announcements:
+            a.znode = a.curator_znode = None
+        self._wake.set()
+
+    def _on_state(self, state: str, client: KazooClient) -> None:  # kazoo's thread: record and wake, never block
         if state == KazooState.LOST:
             for a in self._announcements:  # ZooKeeper deleted them with the session
                 a.znode = a.curator_znode = None
@@ -235,9 +259,10 @@ class Announcer:
             self._wake.clear()
             if self._closing or self._draining:
                 continue
-            client = self._client
-            if client is None or not client.connected:
+            session = self._session
+            if session is None or not session.connected:
                 continue
+            client = session.client
             try:
                 with self._lock:
                     self._ensure_all(client)
@@ -278,7 +303,7 @@ class Announcer:
         # An announcement blocked on a lost connection holds the lock: do not wait for it long.
         locked = self._lock.acquire(timeout=2.0)
         try:
-            connected = locked and self._client is not None and self._client.connected
+            connected = locked and self._session is not None and self._session.connected
             for a in self._announcements:
                 for znode in (a.znode, a.curator_znode):
                     if znode is None:
@@ -317,13 +342,14 @@ class Announcer:
     def _restore(self, a: _Announcement) -> list[tuple[str, str]]:
         """Give back the members set aside (those still there and still as we left them)."""
         steps = []
-        assert self._client is not None
+        assert self._session is not None
+        client = self._session.client
         for path, data in a.set_aside.items():
             try:
-                current, stat = self._client.get(path)
+                current, stat = client.get(path)
                 member = serverset.parse(current, path)
                 if member is not None and member.status == "STOPPED":
-                    self._client.set(path, data, version=stat.version)
+                    client.set(path, data, version=stat.version)
                     steps.append((path, ""))
             except (NoNodeError, BadVersionError):
                 continue
@@ -339,10 +365,10 @@ class Announcer:
                 self._delete(path)
 
     def _delete(self, znode: str | None) -> None:
-        if znode is None or self._client is None:
+        if znode is None or self._session is None:
             return
         try:
-            self._client.delete(znode)
+            self._session.client.delete(znode)
         except NoNodeError:
             pass
 
@@ -380,11 +406,3 @@ def _admin_endpoint(host: Host) -> int | None:
         return None
     _, port = eps.ports.get("http") or next(iter(eps.ports.values()))
     return port
-
-
-def _close(client: KazooClient) -> None:
-    try:
-        client.stop()
-        client.close()
-    except Exception:  # noqa: BLE001 - closing: the session ends with the process anyway
-        log.debug("closing the ZooKeeper client failed", exc_info=True)

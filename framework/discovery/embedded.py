@@ -13,6 +13,7 @@ leaves a ZooKeeper behind.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import socket
@@ -28,7 +29,7 @@ from ..errors import AviaryError
 if TYPE_CHECKING:
     from ..host import Host
 
-__all__ = ["EmbeddedZooKeeper", "EmbeddedExtension", "ZooKeeperMissing", "ZooKeeperPortTaken", "ZOOKEEPER_JAR", "four_letter"]
+__all__ = ["EmbeddedZooKeeper", "EmbeddedExtension", "ZooKeeperMissing", "ZooKeeperPortTaken", "ZOOKEEPER_JAR", "find_java", "four_letter"]
 
 ZOOKEEPER_JAR = Path("/usr/share/java/zookeeper.jar")
 _MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
@@ -44,17 +45,27 @@ class ZooKeeperPortTaken(AviaryError):
     """The client port asked for is in use (perhaps by another ZooKeeper)."""
 
 
+def find_java() -> str:
+    """``$JAVA_HOME/bin/java`` when JAVA_HOME names a JDK or JRE, else ``java`` on PATH; '' if neither."""
+    home = os.environ.get("JAVA_HOME")
+    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
+        return os.path.join(home, "bin", "java")
+    return shutil.which("java") or ""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have this process get `sig` when its parent dies (a ``preexec_fn``: it runs in the child
+    between fork and exec), so no child outlives a parent that was killed."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
     except Exception:  # noqa: BLE001 - not Linux: the parent's stop() still ends it
         pass
 
@@ -114,7 +125,7 @@ class EmbeddedZooKeeper:
         self._client_port = client_port
         self.tick_ms = tick_ms
         self.max_session_timeout_s = max_session_timeout_s
-        self.java = java or shutil.which("java") or ""
+        self.java = java or find_java()
         self.jar = jar
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._count = nodes
@@ -122,13 +133,17 @@ class EmbeddedZooKeeper:
 
     # -- set-up --------------------------------------------------------------------------------
     def _check_installed(self) -> None:
-        if not self.jar.is_file():
-            raise ZooKeeperMissing(
-                f"ZooKeeper is not installed ({self.jar} is missing): run `apt-get install zookeeper`, "
-                "or point Aviary at a ZooKeeper with --zk host:port, or run without one with --zk none"
-            )
+        missing = []
         if not self.java:
-            raise ZooKeeperMissing("java is not installed (the embedded ZooKeeper needs it): run `apt-get install default-jre-headless zookeeper`")
+            missing.append("java (neither $JAVA_HOME/bin/java nor java on PATH)")
+        if not self.jar.is_file():
+            missing.append(f"ZooKeeper ({self.jar})")
+        if missing:
+            raise ZooKeeperMissing(
+                f"cannot start the embedded ZooKeeper: {' and '.join(missing)} not installed. "
+                "Run without discovery with --zk none, or use a ZooKeeper elsewhere with --zk HOST:PORT "
+                "(or install both: apt-get install default-jre-headless zookeeper)"
+            )
 
     def _write_config(self, node: _Node) -> Path:
         (node.dir / "data").mkdir(parents=True, exist_ok=True)
@@ -196,7 +211,7 @@ class EmbeddedZooKeeper:
                 stderr=subprocess.STDOUT,
                 cwd=node.dir,
                 start_new_session=True,  # a Ctrl-C meant for aviary must not stop ZooKeeper before the drain
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
         finally:
             log.close()

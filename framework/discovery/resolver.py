@@ -6,13 +6,15 @@ new member's JSON is read once, and the set is replaced in one assignment (reade
 see the old set or the new one, never half of either). zk2 counts only ALIVE members; a member
 whose JSON is malformed is ignored with one log line (see `serverset.parse`). While ZooKeeper
 is unreachable the last known set stays, as Finagle keeps it; watches are set again when the
-session comes back (kazoo's recipes do that after an expiry too).
+session comes back (kazoo's recipes do that after an expiry), or on the fresh client a
+`ZooKeeperSession` makes when the old session cannot come back (a ZooKeeper rebuilt from empty).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable, NamedTuple
 
 from kazoo.client import KazooClient
@@ -21,6 +23,7 @@ from kazoo.recipe.watchers import ChildrenWatch, DataWatch
 from kazoo.retry import KazooRetry
 
 from . import names, serverset
+from .session import ZooKeeperSession
 
 __all__ = ["Address", "Resolution", "resolve"]
 
@@ -39,7 +42,13 @@ Listener = Callable[[tuple[Address, ...]], None]
 
 
 class _ServerSetWatch:
-    """The members of one serverset path on one ZooKeeper cluster."""
+    """The members of one serverset path on one ZooKeeper cluster.
+
+    Watches belong to a client: when the session gives up a client for a fresh one (a rebuilt
+    ZooKeeper), they are made again on the new one. The new session's first answer is taken
+    at once unless it is empty while members are known: right after a rebuild the members have
+    not announced themselves again yet, so the known set is kept for up to one session timeout
+    (they come back within that), as Finagle keeps its set while ZooKeeper cannot be trusted."""
 
     def __init__(self, hosts: str, path: str, on_change: Callable[[], None], session_timeout_s: float) -> None:
         self.hosts = hosts
@@ -50,24 +59,38 @@ class _ServerSetWatch:
         self._cache: dict[str, serverset.Member | None] = {}
         self._children: ChildrenWatch | None = None
         self._lock = threading.Lock()
-        logging.getLogger("kazoo.client").setLevel(max(logging.WARNING, logging.getLogger().level))
-        self.client = KazooClient(hosts=hosts, timeout=session_timeout_s, connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=1.0), read_only=True)
-        self._exists: DataWatch | None = None
+        self._hold_until = 0.0  # an empty answer does not replace known members before this (monotonic)
+        self._held: threading.Timer | None = None
+        self._latest: dict[str, serverset.Member] = {}
+        self.session = ZooKeeperSession(hosts, session_timeout_s, on_client=self._watch, connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=1.0), read_only=True)
 
     def start(self) -> None:
-        self.client.start_async()
-        self._exists = DataWatch(self.client, self.path, self._on_node)
+        self.session.start()
 
-    def _on_node(self, data: bytes | None, stat: object | None) -> None:
+    def _watch(self, client: KazooClient) -> None:
+        """Watch the path on `client` (called before it connects: the watch starts with the session)."""
+        # No lock here: this runs on the session's watchdog, which must never wait on a ZooKeeper call.
+        if self.session.new_sessions:  # a fresh session: the old member names mean nothing in it
+            self._cache.clear()
+            self._hold_until = time.monotonic() + self.session.timeout_s
+        self._children = None
+        DataWatch(client, self.path, lambda data, stat, *_: self._on_node(client, stat))
+
+    def _on_node(self, client: KazooClient, stat: object | None) -> bool | None:
+        if client is not self.session.client:
+            return False  # a replaced client's watch: stop it
         with self._lock:
             if stat is None:  # no such path (yet): nothing is announced there
                 self._children = None
                 self._publish({})
-                return
+                return None
             if self._children is None:
-                self._children = ChildrenWatch(self.client, self.path, self._on_children)
+                self._children = ChildrenWatch(client, self.path, lambda children: self._on_children(client, children))
+        return None
 
-    def _on_children(self, children: list[str]) -> None:
+    def _on_children(self, client: KazooClient, children: list[str]) -> bool | None:
+        if client is not self.session.client:
+            return False
         found: dict[str, serverset.Member] = {}
         for child in children:
             if not child.startswith(serverset.MEMBER_PREFIX):
@@ -75,7 +98,7 @@ class _ServerSetWatch:
             if child not in self._cache:
                 path = f"{self.path}/{child}"
                 try:
-                    data, _ = self.client.get(path)
+                    data, _ = client.get(path)
                 except NoNodeError:
                     continue
                 self._cache[child] = serverset.parse(data, path)  # None: malformed, logged once
@@ -85,18 +108,37 @@ class _ServerSetWatch:
         for gone in set(self._cache) - set(children):
             del self._cache[gone]
         self._publish(found)
+        return None
 
     def _publish(self, members: dict[str, serverset.Member]) -> None:
+        self._latest = members
+        wait = self._hold_until - time.monotonic()
+        if not members and self.members and wait > 0:
+            if self._held is None:
+                log.info("discovery: %s is empty in the new ZooKeeper session; keeping the %d known members up to %.0fs while they announce again", self.path, len(self.members), wait)
+                self._held = threading.Timer(wait, self._release)
+                self._held.daemon = True
+                self._held.start()
+            return
+        self._hold_until = 0.0
+        if self._held is not None:  # members came back before the hold ran out
+            self._held.cancel()
+            self._held = None
         self.members = members
         self.ready.set()
         self._on_change()
 
+    def _release(self) -> None:
+        """The hold is over: what ZooKeeper says now is the set, empty or not."""
+        with self._lock:
+            self._held = None
+            self._hold_until = 0.0
+            self._publish(self._latest)
+
     def close(self) -> None:
-        try:
-            self.client.stop()
-            self.client.close()
-        except Exception:  # noqa: BLE001 - closing anyway
-            log.debug("closing a discovery client failed", exc_info=True)
+        if self._held is not None:
+            self._held.cancel()
+        self.session.stop()
 
 
 class Resolution:
@@ -119,6 +161,11 @@ class Resolution:
     @property
     def dynamic(self) -> bool:
         return bool(self._watches)
+
+    @property
+    def sessions(self) -> tuple[ZooKeeperSession, ...]:
+        """The ZooKeeper session of each cluster watched (none for ``inet!``)."""
+        return tuple(w.session for w in self._watches)
 
     def _changed(self) -> None:
         alive_only = self.name.scheme == "zk2"

@@ -37,6 +37,7 @@ from ..metrics import registry
 from ..service import Call, Resume, Service, served
 from ..tls import scope_identity
 from ..tracing import read_http_headers
+from ..thrift.http import THRIFT_CONTENT_TYPE, is_thrift_request, serve_body
 from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
 
 __all__ = ["RestApp", "routes_of", "RouteSpec", "Reply", "app_error", "too_large"]
@@ -103,9 +104,17 @@ class RestApp:
     """ASGI app of one service's HTTP port."""
 
     def __init__(
-        self, service: Service, chain: Handler, *, max_body_bytes: int = 4 << 20, stall_timeout_s: float = 30.0, pages: bool = True
+        self,
+        service: Service,
+        chain: Handler,
+        *,
+        max_body_bytes: int = 4 << 20,
+        stall_timeout_s: float = 30.0,
+        pages: bool = True,
+        thrift: Any = None,
     ) -> None:
         self.service = service
+        self.thrift = thrift  # a `framework.thrift.server.ThriftServer` (not listening): Thrift over HTTP
         self.chain = chain
         self.max_body_bytes = max_body_bytes
         self.stall_timeout_s = stall_timeout_s
@@ -190,6 +199,9 @@ class RestApp:
         if route is None:
             if by_verb:  # the path exists, the verb does not
                 await _send(send, self.not_allowed(verb, path, by_verb))
+                return
+            if self.thrift is not None and is_thrift_request(scope):
+                await self._thrift(scope, receive, send)
                 return
             # The server's own `send` rides along for the fallback: Starlette wraps `send`, and the
             # mock plugin's faults (a reset, an empty reply) must reach the connection under it.
@@ -325,6 +337,23 @@ class RestApp:
             raise InvalidArgument(f"given {len(values)} times; it takes one value", f"args.{key}")
         return to_json(values[0], f"args.{key}")
 
+    async def _thrift(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of application/x-thrift: Thrift messages in the body (`framework.thrift.http`)."""
+        try:
+            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
+        except _TooLarge as e:
+            await _send_typed(send, 413, str(e).encode(), b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except _Stalled:
+            await _send_typed(send, 408, b"the request body stopped arriving", b"text/plain; charset=utf-8", _CLOSE)
+            return
+        except ApplicationError as e:
+            await _send_typed(send, 400, e.message.encode(), b"text/plain; charset=utf-8")
+            return
+        client = scope.get("client")
+        status, out = await serve_body(self.thrift, body, tuple(client) if client else None, scope_identity(scope))
+        await _send_typed(send, status, out, THRIFT_CONTENT_TYPE if status == 200 else b"text/plain; charset=utf-8")
+
     def _exception(self, e: BaseException, method: Method) -> Reply:
         field = method.exception_field(e)
         if field is None:
@@ -368,6 +397,12 @@ class _Stalled(Exception):
 
 
 _CLOSE = [(b"connection", b"close")]
+
+
+async def _send_typed(send: Send, status: int, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", content_type), *(extra or ())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send(send: Send, reply: Reply) -> None:

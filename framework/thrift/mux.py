@@ -34,7 +34,8 @@ from ..metrics import registry
 from ..service import Call, run_eagerly
 from . import mux_wire as w
 from .codec import CALL, ONEWAY, NeedMore
-from .server import Connection, PlainSession, Session, _oneway_done
+from .json_protocol import JSON_CODEC
+from .server import Connection, PlainSession, Session, UnknownTarget, _oneway_done
 
 __all__ = ["sniff", "MuxSession"]
 
@@ -80,14 +81,15 @@ class _Replies(PlainSession):
 
 
 class _Pending:
-    __slots__ = ("tag", "kind", "method", "name", "seqid", "task")
+    __slots__ = ("tag", "kind", "method", "name", "seqid", "codec", "task")
 
-    def __init__(self, tag: int, kind: int, method: Any, name: str, seqid: int) -> None:
+    def __init__(self, tag: int, kind: int, method: Any, name: str, seqid: int, codec: Any) -> None:
         self.tag = tag
         self.kind = kind  # TDISPATCH or TREQ: how to reply
         self.method = method
         self.name = name
         self.seqid = seqid
+        self.codec = codec  # the called service's (another than the port's for a multiplexed name)
         self.task: asyncio.Task[None] | None = None
 
 
@@ -248,37 +250,58 @@ class MuxSession(Session):
         try:
             name, mtype, seqid, p = codec.read_message_begin(payload, 0)
         except WireError as e:
-            self.server.bad_input("malformed", self.conn, f"tag {tag}: the payload is not a Thrift message: {e}")
-            self._reply_error_status(kind, tag, f"the payload is not a Thrift binary message: {e}")
-            return
+            # Finagle clients may put another protocol in a dispatch (withProtocolFactory):
+            # compact or JSON, told by the first byte, looked at only once binary failed.
+            error = e
+            codec = self.server.compact if payload[:1] == b"\x82" else JSON_CODEC if payload[:1] == b"[" else None
+            if codec is not None:
+                try:
+                    name, mtype, seqid, p = codec.read_message_begin(payload, 0)
+                    error = None
+                except WireError as other:
+                    error = other
+            if error is not None:
+                self.server.bad_input("malformed", self.conn, f"tag {tag}: the payload is not a Thrift message: {error}")
+                self._reply_error_status(kind, tag, f"the payload is not a Thrift binary, compact or JSON message: {error}")
+                return
         if mtype not in (CALL, ONEWAY):
             self.server.bad_input("bad_message_type", self.conn, f"message type {mtype} for {name!r}")
             self._reply_error_status(kind, tag, f"expected a Thrift CALL or ONEWAY message, got type {mtype}")
             return
-        method = self.server.service.methods.get(name)
+        server = self.server
+        method = server.service.methods.get(name)
+        service, chain = server.service, server.chain
         if method is None:
-            self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-            self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {self.server.service.definition.name}")
-            return
+            if ":" not in name:
+                server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}", codec)
+                return
+            try:  # Finagle's multiplexed clients (serveIfaces): "Service:method"
+                target, method, name = server.multiplexed(name)
+            except UnknownTarget as e:
+                server.bad_input(e.why, self.conn, e.message)
+                self._reply_app_error(kind, tag, name, seqid, TAPP_UNKNOWN_METHOD, e.message, codec)
+                return
+            service, chain, codec = target.service, target.chain, target.codec_like(codec)
         try:
             args, _ = codec.read_args(method, payload, p)
         except WireError as e:
             e.at("args")
             self.server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
-            self._reply_app_error(kind, tag, name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}")
+            self._reply_app_error(kind, tag, name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}", codec)
             return
-        call = Call(self.server.service, method, args, ctx)
+        call = Call(service, method, args, ctx)
         if mtype == ONEWAY or method.oneway:
             self._reply_payload(kind, tag, b"")  # Finagle answers a oneway dispatch with an empty body
-            task = run_eagerly(self.server.chain, call, _oneway_done)
+            task = run_eagerly(chain, call, _oneway_done)
             if task is not None:
                 self.oneway.add(task)
                 task.add_done_callback(self.oneway.discard)
             return
-        pending = _Pending(tag, kind, method, name, seqid)
+        pending = _Pending(tag, kind, method, name, seqid, codec)
         self.calls[tag] = pending
         self.server.inflight += 1
-        task = run_eagerly(self.server.chain, call, lambda result, error: self._done(pending, result, error))
+        task = run_eagerly(chain, call, lambda result, error: self._done(pending, result, error))
         if task is not None and self.calls.get(tag) is pending:
             pending.task = task
 
@@ -313,6 +336,7 @@ class MuxSession(Session):
             r = self._replies
             r.prefix = _prefix(pending.kind)
             r.out = None
+            r.codec = pending.codec
             if error is None:
                 r.reply_result(pending.method, pending.name, pending.seqid, result)
             else:
@@ -323,10 +347,11 @@ class MuxSession(Session):
             self.conn.maybe_resume()
 
     # -- replies -----------------------------------------------------------------------------------
-    def _reply_app_error(self, kind: int, tag: int, name: str, seqid: int, type_: int, message: str) -> None:
+    def _reply_app_error(self, kind: int, tag: int, name: str, seqid: int, type_: int, message: str, codec: Any = None) -> None:
         r = self._replies
         r.prefix = _prefix(kind)
         r.out = None
+        r.codec = codec or self.codec
         r.reply_error(name, seqid, type_, message)
         assert r.out is not None
         self._send_reply(kind, tag, r.out)

@@ -4,7 +4,11 @@ Each connection is detected from its first bytes, then kept in that mode:
 
 * framed (4-byte length) or unframed;
 * binary strict (``80 01``), binary non-strict (a bare name length) or compact (``82``);
-* further modes plug in through `sniffers` (ThriftMux sessions, see `framework.thrift.mux`).
+* further modes plug in through `sniffers`: TJSONProtocol (`framework.thrift.json_protocol`),
+  THeader (`framework.thrift.header`), ThriftMux (`framework.thrift.mux`).
+
+A port may serve several services (`shared`): a TMultiplexedProtocol name ``Service:method``
+reaches any of them, a plain name the port's own (`ThriftServer.multiplexed`).
 
 Calls on one plain connection are answered in order, as every plain-Thrift client expects;
 concurrency comes from connections (or from Mux). Replies echo the seqid and name, oneway
@@ -41,7 +45,7 @@ from ..service import Call, Service, run_eagerly
 from ..tls import peer_identity
 from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 
-__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "WireFault"]
+__all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "Target", "WireFault", "detect"]
 
 log = logging.getLogger("aviary.thrift")
 
@@ -86,19 +90,75 @@ class ServerOptions:
         self.upgrade = upgrade or None
 
 
+class Target:
+    """A service a port serves: its chain and its compiled codecs."""
+
+    __slots__ = ("service", "chain", "binary", "compact")
+
+    def __init__(self, service: Service, chain: Handler) -> None:
+        self.service = service
+        self.chain = chain
+        self.binary, self.compact = service.codecs
+
+    def codec_like(self, codec: Any) -> Any:
+        """This service's codec of the same protocol as `codec` (binary ones are compiled per
+        service; the others interpret the type model and serve every service)."""
+        if codec.name == "binary":
+            return self.binary.variant(codec.strict)
+        if codec.name == "compact":
+            return self.compact
+        return codec
+
+
+class UnknownTarget(Exception):
+    """A multiplexed name whose service or method this port does not serve."""
+
+    def __init__(self, why: str, message: str) -> None:
+        super().__init__(message)
+        self.why = why  # the bad_input counter
+        self.message = message
+
+
 class ThriftServer:
-    def __init__(self, service: Service, chain: Handler, options: ServerOptions | None = None) -> None:
+    """One Thrift port. `service` is what plain callers reach; `shared` are the other services
+    on the same port, reached by TMultiplexedProtocol callers naming them (``Service:method``,
+    by IDL service name or Aviary name; the port's own service can be named too)."""
+
+    def __init__(
+        self, service: Service, chain: Handler, options: ServerOptions | None = None, shared: tuple[tuple[Service, Handler], ...] = ()
+    ) -> None:
         self.service = service
         self.chain = chain
         self.options = options or ServerOptions()
         self.binary, self.compact = service.codecs
+        self.targets: dict[str, Target] = {}
+        for svc, ch in ((service, chain), *shared):
+            target = Target(svc, ch)
+            self.targets.setdefault(svc.definition.name, target)
+            self.targets.setdefault(svc.name, target)
         self.connections: set[Connection] = set()
         self._server: asyncio.base_events.Server | None = None
         name = service.name
         self.metric_connects = registry.counter("srv", name, "thrift", "connects")
-        registry.gauge(lambda: len(self.connections), "srv", name, "thrift", "connections")
         self._bad: dict[str, Any] = {}
         self.inflight = 0
+        # Calls running with no connection to answer on (oneway calls that came over HTTP):
+        # held here, since the loop keeps only weak references to tasks; drain waits for them.
+        self.detached: set[asyncio.Task[None]] = set()
+
+    def multiplexed(self, name: str) -> tuple[Target, Method, str]:
+        """(service, method, bare method name) a TMultiplexedProtocol ``Service:method`` name
+        calls; `UnknownTarget` says which part is unknown. Replies carry the bare name, as
+        Apache's TMultiplexedProcessor writes them."""
+        service_name, _, method_name = name.partition(":")
+        target = self.targets.get(service_name)
+        if target is None:
+            served = ", ".join(sorted({t.service.definition.name for t in self.targets.values()}))
+            raise UnknownTarget("unknown_service", f"Unknown service {service_name!r} in {name!r}: this port serves {served}")
+        method = target.service.methods.get(method_name)
+        if method is None:
+            raise UnknownTarget("unknown_method", f"Unknown method {method_name!r} on {target.service.definition.name}")
+        return target, method, method_name
 
     def bad_input(self, why: str, conn: Connection, detail: str) -> None:
         c = self._bad.get(why)
@@ -108,6 +168,9 @@ class ThriftServer:
         log.warning("%s thrift %s: %s (%s)", self.service.name, conn.peer_text, detail, why)
 
     async def start(self, sock: socket.socket, ssl: Any = None) -> None:
+        # Registered by the listening server only: the one behind the HTTP port (Thrift over
+        # HTTP) has no connections of its own and must not replace this gauge.
+        registry.gauge(lambda: len(self.connections), "srv", self.service.name, "thrift", "connections")
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: Connection(self), sock=sock, ssl=ssl, backlog=1024)
 
@@ -128,6 +191,8 @@ class ThriftServer:
         for conn in list(self.connections):
             log.warning("%s thrift %s: closing with a call still running at shutdown", self.service.name, conn.peer_text)
             conn.abort()
+        if self.detached:
+            await asyncio.wait(set(self.detached), timeout=max(deadline - loop.time(), 0.01))
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -313,14 +378,8 @@ class Connection(asyncio.Protocol):
 
     # -- protocol detection ------------------------------------------------------------------------
     def _detect(self) -> bool:
-        buf = bytes(self.buf[:16])
         try:
-            for sniff in self.server.options.sniffers:
-                factory = sniff(buf)
-                if factory is not None:
-                    self.session = factory(self)
-                    return True
-            framed, codec = _sniff_plain(buf, self.server.options.max_frame_bytes)
+            factory = detect(bytes(self.buf[:16]), self.server.options)
         except NeedMore:
             if len(self.buf) >= 16:  # pragma: no cover - every sniffer decides within 16 bytes
                 self.fail("malformed", "unrecognised protocol")
@@ -328,9 +387,22 @@ class Connection(asyncio.Protocol):
         except WireError as e:
             self.fail("malformed" if "limit" not in str(e) else "frame_too_large", str(e))
             return False
-        binary = codec == "binary"
-        self.session = PlainSession(self, framed, self.server.binary if binary else self.server.compact)
+        self.session = factory(self)
         return True
+
+
+def detect(buf: bytes, options: ServerOptions) -> Callable[[Connection], Session]:
+    """The session factory for a stream starting with `buf` (its first 16 bytes suffice):
+    the sniffers' first, then plain framed/unframed binary or compact. Raises NeedMore to
+    see more bytes, WireError for bytes no protocol here speaks."""
+    for sniff in options.sniffers:
+        factory = sniff(buf)
+        if factory is not None:
+            return factory
+    framed, codec = _sniff_plain(buf, options.max_frame_bytes)
+    if codec == "binary":
+        return lambda conn: PlainSession(conn, framed, conn.server.binary)
+    return lambda conn: PlainSession(conn, framed, conn.server.compact)
 
 
 def _sniff_plain(b: bytes, max_frame: int) -> tuple[bool, str]:
@@ -384,11 +456,12 @@ class PlainSession(Session):
         self.busy = False
         self.strict: bool | None = None  # binary: the header style the client uses, mirrored back
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
-        self.pending: tuple[Method, int, Any] | None = None
+        self.pending: tuple[Any, ...] | None = None  # (method, seqid, name[, codec of a multiplexed call])
         self.tasks: set[asyncio.Task[None]] = set()
         self.upgrade: Callable[[PlainSession, bytes, int, int], bool] | None = conn.server.options.upgrade
         self.context_from_header: Callable[[bytes, int, Context], int] | None = None
         self.response_header: bytes = b""
+        self.feeding = False  # inside `feed`: a call answered at once needs no resume (no recursion per call)
 
     @property
     def idle(self) -> bool:
@@ -428,12 +501,16 @@ class PlainSession(Session):
 
     def feed(self) -> None:
         conn = self.conn
-        while not self.busy and conn.transport is not None and not conn.paused_writing:
-            msg = self._next_message()
-            if msg is None:
-                return
-            conn._clear_stall()
-            self.handle(msg)
+        self.feeding = True
+        try:
+            while not self.busy and conn.transport is not None and not conn.paused_writing:
+                msg = self._next_message()
+                if msg is None:
+                    return
+                conn._clear_stall()
+                self.handle(msg)
+        finally:
+            self.feeding = False
 
     # -- one message -------------------------------------------------------------------------------
     def handle(self, msg: bytes) -> None:
@@ -460,36 +537,56 @@ class PlainSession(Session):
             self.reply_error(name, seqid, TAPP_INVALID_MESSAGE_TYPE, f"expected a CALL or ONEWAY message, got type {mtype}")
             self.server.bad_input("bad_message_type", self.conn, f"message type {mtype} for {name!r}")
             return
-        method = self.server.service.methods.get(name)
+        server = self.server
+        method = server.service.methods.get(name)
+        service, chain, reply_codec = server.service, server.chain, None
         if method is None:
-            if self.upgrade is not None and self.upgrade(self, msg, p, seqid):
+            if ":" in name:  # TMultiplexedProtocol: "Service:method"
+                found = self._multiplexed(name, seqid)
+                if found is None:
+                    return
+                target, method, name = found
+                service, chain = target.service, target.chain
+                codec = reply_codec = target.codec_like(codec)
+            else:
+                if self.upgrade is not None and self.upgrade(self, msg, p, seqid):
+                    return
+                self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {server.service.definition.name}")
+                if not name.startswith("__can__finagle__"):
+                    server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
                 return
-            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, f"Unknown method {name!r} on {self.server.service.definition.name}")
-            if not name.startswith("__can__finagle__"):
-                self.server.bad_input("unknown_method", self.conn, f"unknown method {name!r}")
-            return
         try:
             args, _ = codec.read_args(method, msg, p)
         except WireError as e:
             e.at("args")
-            self.server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
+            server.bad_input("bad_arguments", self.conn, f"{name}: {e}")
             if mtype == CALL:
                 self.reply_error(name, seqid, TAPP_PROTOCOL_ERROR, f"{name}: {e}")
             return
-        call = Call(self.server.service, method, args, ctx)
+        call = Call(service, method, args, ctx)
         if mtype == ONEWAY or method.oneway:
-            task = run_eagerly(self.server.chain, call, _oneway_done)
+            task = run_eagerly(chain, call, _oneway_done)
             if task is not None:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return
         self.busy = True
-        self.server.inflight += 1
-        self.pending = (method, seqid, name)
-        task = run_eagerly(self.server.chain, call, self._done)
+        server.inflight += 1
+        self.pending = (method, seqid, name) if reply_codec is None else (method, seqid, name, reply_codec)
+        task = run_eagerly(chain, call, self._done)
         if task is not None:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+
+    def _multiplexed(self, name: str, seqid: int) -> tuple[Target, Method, str] | None:
+        """The service and method a ``Service:method`` name calls, or None once the caller was
+        told neither exists (UNKNOWN_METHOD naming what this port serves)."""
+        try:
+            return self.server.multiplexed(name)
+        except UnknownTarget as e:
+            self.reply_error(name, seqid, TAPP_UNKNOWN_METHOD, e.message)
+            self.server.bad_input(e.why, self.conn, e.message)
+            return None
 
     def _done(self, result: Any, error: BaseException | None) -> None:
         pending = self.pending
@@ -498,12 +595,27 @@ class PlainSession(Session):
         self.server.inflight -= 1
         if pending is None or self.conn.transport is None:
             return
-        method, seqid, name = pending
+        if len(pending) == 4:  # a multiplexed call: replied with its own service's codec
+            method, seqid, name, codec = pending
+            home, self.codec = self.codec, codec
+            try:
+                self._reply(method, name, seqid, result, error)
+            finally:
+                self.codec = home
+        else:  # the common case, inline
+            method, seqid, name = pending
+            if error is None:
+                self.reply_result(method, name, seqid, result)
+            else:
+                self.reply_failure(method, name, seqid, error)
+        if not self.feeding:  # a call that waited: carry on with what is buffered; else feed's loop does
+            self.conn.maybe_resume()
+
+    def _reply(self, method: Method, name: str, seqid: int, result: Any, error: BaseException | None) -> None:
         if error is None:
             self.reply_result(method, name, seqid, result)
         else:
             self.reply_failure(method, name, seqid, error)
-        self.conn.maybe_resume()
 
     # -- replies -----------------------------------------------------------------------------------
     def _start(self, name: str, mtype: int, seqid: int) -> bytearray:

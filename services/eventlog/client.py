@@ -15,7 +15,8 @@ Destinations: ``http://host:port``, ``inet!host:port`` (the service's HTTP port)
 ZooKeeper serverset ``zk2!zkhosts!/aviary/prod/eventlog`` (each member's ``http`` endpoint,
 followed as members come and go). `Destination` is the one place a destination becomes an
 address. Apart from ZooKeeper names (which use `framework.discovery`), only the standard
-library is used.
+library is used: this file also works alone, copied beside a program on a machine that has
+nothing but python3 (the offline bundle ships it as ``eventlog_client.py``).
 """
 
 from __future__ import annotations
@@ -67,18 +68,16 @@ class Destination:
                 raise ValueError(f"destination {dest!r}: expected http://host:port")
             self._fixed = (u.hostname, u.port or 80)
             return
-        from dataclasses import replace
-
-        from framework.discovery import names, resolver
-
-        try:
-            name = names.parse(dest)
-        except names.BadName as e:
-            raise ValueError(f"destination {e}") from None
-        if name.scheme == "inet":
-            self._fixed = name.addresses[0]
+        if dest.startswith(("zk!", "zk2!")):
+            self._resolution = _resolve_http(dest)
             return
-        self._resolution = resolver.resolve(replace(name, endpoint=name.endpoint or "http"))
+        # inet!host:port[,…] or host:port, read here rather than by framework.discovery.names so
+        # that this file works alone, copied beside a program that has only python3.
+        addresses = dest.removeprefix("inet!").split(",")
+        host, sep, port = addresses[0].strip().rpartition(":")
+        if dest.count("!") > (1 if dest.startswith("inet!") else 0) or not sep or not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"destination {dest!r}: expected http://host:port, inet!host:port, host:port or a zk2!hosts!/path name")
+        self._fixed = (host.strip("[]"), int(port))
 
     def address(self, timeout_s: float) -> tuple[str, int]:
         if self._fixed is not None:
@@ -92,6 +91,21 @@ class Destination:
     def close(self) -> None:
         if self._resolution is not None:
             self._resolution.close()
+
+
+def _resolve_http(dest: str) -> Any:
+    """A ZooKeeper name's live members (their ``http`` endpoint unless the name gives one)."""
+    try:
+        from dataclasses import replace
+
+        from framework.discovery import names, resolver
+    except ImportError:
+        raise ValueError(f"destination {dest!r}: ZooKeeper names need Aviary installed (framework.discovery); give http://host:port or inet!host:port") from None
+    try:
+        name = names.parse(dest)
+    except names.BadName as e:
+        raise ValueError(f"destination {e}") from None
+    return resolver.resolve(replace(name, endpoint=name.endpoint or "http"))
 
 
 class EventLogClient:

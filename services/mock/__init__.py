@@ -30,6 +30,7 @@ __all__ = ["create", "Mock"]
 
 
 def _optional_zk_path(v: Any) -> str:
+    """ZooKeeper path, or empty."""
     return "" if text(v) == "" else zk_path(v)
 
 

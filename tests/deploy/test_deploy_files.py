@@ -5,7 +5,7 @@ Docker nor Kubernetes nor systemd as init:
 * the Kubernetes manifests: Kubernetes' own JSON schemas, strict (kubernetes-validate);
 * the Dockerfile: hadolint (parser and linter) and dockerfile-parse; its build context
   (what .dockerignore lets through) by pip, building the wheel the image installs;
-* deploy/zookeeper/zk.sh: shellcheck;
+* deploy/zookeeper/zk.sh and the offline bundle's install.sh: shellcheck;
 * the systemd unit: ``systemd-analyze verify`` against a root holding the unit, systemd's own
   units and an ``aviary`` executable where the unit expects it;
 * Aviary's TOML in the ConfigMap: Aviary's own settings loader;
@@ -109,6 +109,7 @@ CHECKS: dict[str, tuple[str, Any, tuple[str, str, str]]] = {
     "kubernetes": ("k8s", kubernetes_schemas, ("terminationGracePeriodSeconds: 60", "terminationGracePeriodSeconds: sixty", "sixty")),
     "dockerfile": ("Dockerfile", hadolint, ("USER 10001:10001", "USER aviary", "DL3066")),
     "zk.sh": ("zookeeper/zk.sh", shellcheck, ('mkdir -p "$DIR"', "mkdir -p $DIR", "SC2086")),
+    "install.sh": ("offline/install.sh", shellcheck, ('"$dest/bin/aviary" --help', "$dest/bin/aviary --help", "SC2086")),
     "systemd": ("systemd/aviary@.service", systemd_analyze, ("KillSignal=SIGTERM", "KillSignal=SIGTERM\nDrainSignal=SIGTERM", "DrainSignal")),
 }
 

@@ -68,6 +68,8 @@ def test_announcer_says_clearly_when_nothing_is_announced(host: InProcessHost) -
 
 
 def test_per_method_metrics_look_the_same_for_both_transports(host: InProcessHost) -> None:
+    # The registry is the process's: other test modules' probes may have counted already.
+    before = httpx.get(admin(host, "/admin/metrics.json")).json()
     c = probe_client(host)
     try:
         for ms in (0, 1, 2):
@@ -81,15 +83,19 @@ def test_per_method_metrics_look_the_same_for_both_transports(host: InProcessHos
     assert httpx.post(host.url("probe", "/Probe/fail"), json={"how": "value"}).status_code == 500
     m = httpx.get(admin(host, "/admin/metrics.json")).json()
     assert list(m) == sorted(m)
-    assert (m["srv/probe/thrift/slow/requests"], m["srv/probe/thrift/slow/success"]) == (3, 3)
-    assert (m["srv/probe/http/slow/requests"], m["srv/probe/http/slow/success"]) == (2, 2)
-    assert m["srv/probe/thrift/fail/failures/Oops"] == 1 and m["srv/probe/thrift/fail/failures"] == 1
-    assert m["srv/probe/http/fail/failures/InternalError"] == 1
+
+    def delta(name: str) -> float:
+        return m[name] - before.get(name, 0)
+
+    assert (delta("srv/probe/thrift/slow/requests"), delta("srv/probe/thrift/slow/success")) == (3, 3)
+    assert (delta("srv/probe/http/slow/requests"), delta("srv/probe/http/slow/success")) == (2, 2)
+    assert delta("srv/probe/thrift/fail/failures/Oops") == 1 and delta("srv/probe/thrift/fail/failures") == 1
+    assert delta("srv/probe/http/fail/failures/InternalError") == 1
     assert m["srv/probe/thrift/requests"] >= 4
     for suffix in HISTOGRAM_SUFFIXES:
         assert f"srv/probe/thrift/slow/request_latency_ms.{suffix}" in m
     lat = {s: m[f"srv/probe/thrift/slow/request_latency_ms.{s}"] for s in HISTOGRAM_SUFFIXES}
-    assert lat["count"] == 3 and lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"] and lat["sum"] > 0
+    assert lat["count"] == 3 + before.get("srv/probe/thrift/slow/request_latency_ms.count", 0) and lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"] and lat["sum"] > 0
     assert m["srv/probe/thrift/connects"] >= 1  # the names that existed before stay
 
 
@@ -159,6 +165,9 @@ class _DescribedExtension:
 
     name = "announcer"
 
+    def __init__(self, announced: bool = True) -> None:
+        self.announced = announced
+
     async def start(self, host) -> None:  # type: ignore[no-untyped-def]
         pass
 
@@ -169,7 +178,10 @@ class _DescribedExtension:
         pass
 
     def describe(self) -> dict[str, object]:
-        return {"zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+        return {"announced": self.announced, "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+
+    def health(self) -> str:
+        return "" if self.announced else "no ZooKeeper session; not announced, serving anyway"
 
 
 def test_announcer_lists_what_each_announcer_describes() -> None:
@@ -182,20 +194,28 @@ def test_announcer_lists_what_each_announcer_describes() -> None:
 
     settings = config.load(env={}, flags={"thrift_port": 0, "http_port": 0, "admin_port": 0, "bind": "127.0.0.1", "zk": "none"})
 
-    async def run() -> tuple[dict, dict]:  # type: ignore[type-arg]
+    async def run(announced: bool) -> tuple[dict, dict, httpx.Response]:  # type: ignore[type-arg]
         import io
 
-        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(), AdminServer()], out=io.StringIO())
+        host = Host(settings, [create_echo()], extensions=[_DescribedExtension(announced), AdminServer()], out=io.StringIO())
         await host.start()
         try:
             h, p = host.endpoints["admin"].ports["http"]
             async with httpx.AsyncClient(base_url=f"http://{h}:{p}") as client:
-                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json()
+                return (await client.get("/admin/announcer")).json(), (await client.get("/admin/dashboard.json")).json(), await client.get("/health")
         finally:
             await host.stop()
 
-    announcer, dashboard = asyncio.run(run())
+    announcer, dashboard, health = asyncio.run(run(True))
     assert announcer["announced"] is True
-    assert announcer["announcers"] == [{"extension": "announcer", "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}]
+    assert announcer["announcers"] == [
+        {"extension": "announcer", "announced": True, "zk": "127.0.0.1:2181", "session": "CONNECTED", "members": ["/aviary/dev/echo/member_0000000001"]}
+    ]
+    assert health.status_code == 200 and health.text == "OK\n"
     assert dashboard["announcers"] == announcer["announcers"]
     assert dashboard["telemetry"] is False  # a Host built without assemble() has no TelemetryFilter
+    # An announcer that says it is not announced: the answer says so and why; /health still 200.
+    announcer, _, health = asyncio.run(run(False))
+    assert announcer["announced"] is False
+    assert announcer["message"] == "announcer: no ZooKeeper session; not announced, serving anyway"
+    assert health.status_code == 200 and health.text == "OK\nannouncer: no ZooKeeper session; not announced, serving anyway\n"

@@ -53,7 +53,7 @@ def mux_sessions(h: InProcessHost) -> int:
         (running,) = h.host.running
         return sum(1 for c in running.thrift.connections if type(c.session).__name__ == "MuxSession")
 
-    return h.call(count)
+    return h.run(count)
 
 
 def test_calls_results_and_errors_over_mux(pair: tuple[InProcessHost, InProcessHost]) -> None:

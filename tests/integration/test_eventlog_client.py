@@ -52,6 +52,8 @@ def stored(url: str, query: str) -> list[str]:
 def test_destinations() -> None:
     assert Destination("inet!127.0.0.1:8888").address(1) == ("127.0.0.1", 8888)
     assert Destination("http://localhost:9000").address(1) == ("localhost", 9000)
+    assert Destination("127.0.0.1:7000").address(1) == ("127.0.0.1", 7000)
+    assert Destination("inet![::1]:7001,127.0.0.1:7002").address(1) == ("::1", 7001)
     for bad in ("inet!nohost", "zk2!127.0.0.1:2181", "zk2!127.0.0.1:2181!relative", "ftp://x", "http://"):
         with pytest.raises(ValueError, match="destination"):
             Destination(bad)

@@ -240,7 +240,7 @@ def test_tping_and_both_tdiscarded_encodings_cancel_the_handler(host: InProcessH
             r.send(bytes(raw))
             m = r.recv()
             assert (m.type, m.tag) == (w.RDISCARDED, 20)
-            tasks = host.call(_session_tasks)
+            tasks = host.run(_session_tasks)
             assert tasks == 0 and thrift.inflight == before  # cancelled, not merely forgotten
         finally:
             r.close()

@@ -13,30 +13,33 @@ import pytest
 from openapi_spec_validator import validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import InProcessHost  # noqa: E402
 from probe import create as create_probe  # noqa: E402
+
+from framework.testing import Served, serve  # noqa: E402
 
 MAX_BODY = 64 << 10
 
 
 @pytest.fixture(scope="module")
-def host() -> Iterator[InProcessHost]:
-    from services.echo import create as create_echo
-
-    with InProcessHost(lambda: [create_echo(), create_probe()], max_body_bytes=MAX_BODY, stall_timeout_s=0.5) as h:
-        yield h
-
-
-@pytest.fixture(scope="module")
-def echo(host: InProcessHost) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=host.url("echo"), timeout=10) as c:
-        yield c
+def served() -> Iterator[Served]:
+    """echo (first) and the probe service in one host, with framework.testing's clients."""
+    with serve("echo", create_probe, max_body_bytes=MAX_BODY, stall_timeout_s=0.5) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
-def probe(host: InProcessHost) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=host.url("probe"), timeout=10) as c:
-        yield c
+def host(served: Served) -> Any:
+    return served.host
+
+
+@pytest.fixture(scope="module")
+def echo(served: Served) -> httpx.Client:
+    return served.http
+
+
+@pytest.fixture(scope="module")
+def probe(served: Served) -> httpx.Client:
+    return served.services["probe"].http
 
 
 def error_of(r: httpx.Response) -> dict[str, Any]:
@@ -171,7 +174,7 @@ def test_oversized_bodies_get_413(echo: httpx.Client) -> None:
     assert echo.post("/Echo/repeat", json={"text": "still here"}).status_code == 200
 
 
-def test_a_stalled_body_gets_408_and_others_carry_on(host: InProcessHost, echo: httpx.Client) -> None:
+def test_a_stalled_body_gets_408_and_others_carry_on(host: Any, echo: httpx.Client) -> None:
     h, p = host.addr("echo", "http")
     with socket.create_connection((h, p), timeout=5) as s:
         s.sendall(b"POST /Echo/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mess")
@@ -219,7 +222,7 @@ def test_raw_idl_and_its_includes(echo: httpx.Client, probe: httpx.Client) -> No
     assert probe.get("/idl", params={"file": "../../etc/passwd"}).status_code == 404
 
 
-def test_the_same_values_as_thrift(host: InProcessHost, echo: httpx.Client) -> None:
+def test_the_same_values_as_thrift(host: Any, echo: httpx.Client) -> None:
     from thriftpy2.rpc import make_client
     from thriftpy2.transport import TFramedTransportFactory
 
@@ -236,7 +239,7 @@ def test_the_same_values_as_thrift(host: InProcessHost, echo: httpx.Client) -> N
     assert over_thrift.payload == b"\xff\x00"
 
 
-def test_many_concurrent_requests_on_both_transports(host: InProcessHost) -> None:
+def test_many_concurrent_requests_on_both_transports(host: Any) -> None:
     import concurrent.futures
 
     def one(i: int) -> str:

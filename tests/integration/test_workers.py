@@ -13,7 +13,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import ROOT, AviaryProcess  # noqa: E402
-from test_host import framed_call, read_reply  # noqa: E402
+from test_host import framed_call, probe_codec, read_reply  # noqa: E402
 
 from framework.thrift.codec import REPLY  # noqa: E402
 
@@ -177,4 +177,26 @@ def test_the_admin_port_shows_every_workers_calls(aviary_process) -> None:
     wait_metric(p, "srv/probe/http/whoami/requests", 50)
     text = httpx.get(f"http://{p.addr('admin', 'http')[0]}:{p.addr('admin', 'http')[1]}/metrics", timeout=10).text
     assert 'srv_probe_http_whoami_requests 50' in text
+    assert p.stop() == 0
+
+
+def test_workers_serve_services_sharing_a_thrift_port(aviary_process) -> None:
+    args = ["run", "echo", "probe:create", *BASE[2:], "--workers", "2", "--set", "probe.share_thrift_port=echo"]
+    p = aviary_process(*args, env={"PYTHONPATH": TESTS}, expect=2)
+    assert p.addr("probe") == p.addr("echo")
+    assert p.addr("probe", "http") != p.addr("echo", "http")
+    workers = {int(x) for x in p.wait_line(r"^workers: 2 serving").split("pids ")[1].rstrip(")").split(", ")}
+
+    def multiplexed_pid(p: AviaryProcess) -> int:
+        out = bytearray()
+        codec, methods = probe_codec()
+        codec.write_message_begin(out, "Probe:whoami", 1, 5)
+        codec.write_args(methods["whoami"], [], out)
+        with socket.create_connection(p.addr("echo"), timeout=10) as s:
+            s.sendall(len(out).to_bytes(4, "big") + bytes(out))
+            name, mtype, seqid, field, result = read_reply(s, "whoami")
+        assert (name, mtype, seqid, field) == ("whoami", REPLY, 5, 0)
+        return int(result["pid"])
+
+    assert pids_seen(p, 2, multiplexed_pid) == workers
     assert p.stop() == 0

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
 import pytest
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
@@ -109,7 +110,7 @@ def test_session_expiry_reannounces_within_2s_and_never_twice(zookeeper, zk_clie
     with InProcessHost(lambda: [create()], zk=zookeeper.hosts, env=zk_env, zk_session_timeout_s=4) as h:
         announcer = announcer_of(h)
         (before,) = members(zk_client, path)
-        session_id, password = announcer._client.client_id  # type: ignore[union-attr]
+        session_id, password = announcer.session.client.client_id  # type: ignore[union-attr]
         # The standard trick: a second client joins the same session and closes it.
         thief = KazooClient(hosts=zookeeper.hosts, client_id=(session_id, password))
         thief.start(10)
@@ -118,7 +119,7 @@ def test_session_expiry_reannounces_within_2s_and_never_twice(zookeeper, zk_clie
         expired_at = time.monotonic()
         after = wait_until(lambda: [m for m in members(zk_client, path) if m != before], 2.0, "the member re-announced after session expiry")
         assert time.monotonic() - expired_at <= 2.0
-        assert announcer._client.client_id[0] != session_id  # type: ignore[union-attr]
+        assert announcer.session.client.client_id[0] != session_id  # type: ignore[union-attr]
         time.sleep(0.5)
         assert list(members(zk_client, path)) == after and len(after) == 1  # one member, not two
         assert "re-announced echo" in h.out.getvalue()
@@ -251,7 +252,7 @@ def test_three_node_ensemble_losing_nodes(zk_ensemble, zk_env) -> None:
         watcher = KazooClient(hosts=zk_ensemble.hosts)
         watcher.start(20)
         try:
-            wait_until(lambda: announcer._state == "connected" and len(members(watcher, path)) == 1, 30, "one member after the ensemble came back")
+            wait_until(lambda: announcer.announced and len(members(watcher, path)) == 1, 30, "one member after the ensemble came back")
             (name,) = members(watcher, path)
             assert announcer._announcements[0].znode == f"{path}/{name}"
         finally:
@@ -284,6 +285,14 @@ def test_unreachable_zookeeper_does_not_stop_serving_and_is_joined_when_it_comes
     with InProcessHost(lambda: [create()], zk=f"127.0.0.1:{port}", env=zk_env, zk_session_timeout_s=2) as h:
         assert re.search(r"not announced yet \(127\.0\.0\.1:\d+ unreachable\); serving anyway", h.out.getvalue()), h.out.getvalue()
         assert announcer_of(h).describe()["members"][0]["znode"] is None
+        # The admin port tells the truth meanwhile: not announced, and /health (200) says why.
+        admin_host, admin_port = h.addr("admin", "http")
+        body = httpx.get(f"http://{admin_host}:{admin_port}/admin/announcer").json()
+        assert body["announced"] is False and body["announcers"][0]["session_id"] is None
+        why = rf"announcer: no ZooKeeper session with 127\.0\.0\.1:{port} for \d+s \(socket connection error: .+\); not announced, serving anyway"
+        assert re.fullmatch(why, body["message"]), body
+        health = httpx.get(f"http://{admin_host}:{admin_port}/health")
+        assert health.status_code == 200 and re.fullmatch(rf"OK\n{why}\n", health.text), health.text
 
         async def call() -> Any:
             async with ThriftClient("echo.thrift", f"inet!{h.addr('echo')[0]}:{h.addr('echo')[1]}") as c:
@@ -413,3 +422,31 @@ def test_aviary_call_fetches_an_idl_it_does_not_have_from_a_member(zookeeper, zk
         )
         assert (with_idl.returncode, with_idl.stdout.strip()) == (0, "1"), with_idl.stderr
     assert json.loads(done.stdout)["key"] == "k"
+
+
+def test_services_sharing_a_thrift_port_are_announced_at_their_own_paths(zookeeper, zk_client, zk_env) -> None:
+    from probe import IDL as PROBE_IDL
+    from probe import create as create_probe
+
+    settings = {"services.probe.share_thrift_port": "echo"}
+    with InProcessHost(lambda: [create(), create_probe()], zk=zookeeper.hosts, env=zk_env, **settings) as h:
+        docs = {}
+        for name in ("echo", "probe"):
+            found = members(zk_client, f"/aviary/{zk_env}/{name}")
+            assert len(found) == 1, (name, found)
+            docs[name] = json.loads(next(iter(found.values())))
+        shared = h.addr("echo", "thrift")[1]
+        assert docs["echo"]["serviceEndpoint"]["port"] == docs["probe"]["serviceEndpoint"]["port"] == shared
+        assert docs["probe"]["additionalEndpoints"]["thrift"]["port"] == shared
+        assert docs["probe"]["additionalEndpoints"]["http"]["port"] == h.addr("probe", "http")[1] != h.addr("echo", "http")[1]
+
+        async def calls() -> None:
+            # Found through its own serverset, called by name on the shared port.
+            async with ThriftClient(PROBE_IDL, f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/probe", multiplexed="Probe") as c:
+                await c.wait_ready()
+                assert (await c.call("whoami"))["method"] == "whoami"
+            async with HttpClient(PROBE_IDL, f"zk2!{zookeeper.hosts}!/aviary/{zk_env}/probe!http") as c:
+                await c.wait_ready()
+                assert (await c.call("whoami"))["transport"] == "http"
+
+        asyncio.run(calls())

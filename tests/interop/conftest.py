@@ -4,6 +4,9 @@
   compiled once with `javac` against Debian's libthrift jar; run with `.run(...)`.
 * `echo_apache_py`: `thrift --gen py` output, imported once (under a private package name, so
   it cannot collide with anything else called ``echo``).
+* `apache_tree`, `thrift_test_py`, `thrift_test_idl`, `cross_host`: Apache Thrift 0.17.0's
+  cross-test material (see apache_cross.py) and ThriftTest plus SecondService served by plain
+  handlers on one Aviary Thrift port.
 
 Generated code lives in pytest's tmp dirs only; nothing generated is ever written to the tree.
 A missing tool or jar fails the session loudly (they are part of the test setup, see Makefile).
@@ -18,10 +21,11 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
-from support import require_tool
+from apache_cross import THRIFT_TEST_IDL, SecondHandler, ThriftTestHandler, fetch_tarball, load_thrift_test, unpack
+from support import InProcessHost, require_tool
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -70,12 +74,18 @@ class JavaClient:
 
 
 @pytest.fixture(scope="session")
-def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str) -> JavaClient:
-    javac = require_tool("javac", "default-jdk-headless")
-    java = require_tool("java", "default-jdk-headless")
+def thrift_jars() -> str:
+    """The classpath of Debian's Apache Thrift Java library (with slf4j), checked present."""
     for jar, package in JARS.items():
         if not jar.is_file():
             pytest.fail(f"{jar} is missing: `make test` installs it (Debian package {package})", pytrace=False)
+    return ":".join(str(j) for j in JARS)
+
+
+@pytest.fixture(scope="session")
+def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: str, thrift_jars: str) -> JavaClient:
+    javac = require_tool("javac", "default-jdk-headless")
+    java = require_tool("java", "default-jdk-headless")
     work = tmp_path_factory.mktemp("java-interop")
     gen, classes = work / "gen", work / "classes"
     gen.mkdir()
@@ -83,7 +93,7 @@ def echo_java_client(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: 
     _run([thrift_compiler, "--gen", "java", "-out", str(gen), str(ECHO_IDL)], "thrift --gen java")
     sources = sorted(str(p) for p in gen.rglob("*.java"))
     assert sources, "thrift --gen java produced no sources"
-    jars = ":".join(str(j) for j in JARS)
+    jars = thrift_jars
     clients = sorted(str(p) for p in JAVA_SOURCE.parent.glob("*.java"))  # EchoInterop, TTwitterInterop
     _run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", jars, *sources, *clients], "javac")
     return JavaClient(java, f"{classes}:{jars}")
@@ -109,3 +119,41 @@ def echo_apache_py(tmp_path_factory: pytest.TempPathFactory, thrift_compiler: st
         for name in [n for n in sys.modules if n == PY_PACKAGE or n.startswith(PY_PACKAGE + ".")]:
             del sys.modules[name]
         raise
+
+
+@pytest.fixture(scope="session")
+def apache_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return unpack(fetch_tarball(), tmp_path_factory.mktemp("apache-thrift"))
+
+
+@pytest.fixture(scope="session")
+def thrift_test_py(apache_tree: Path, thrift_compiler: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``thrift --gen py`` of ThriftTest.thrift as Apache ships it (for TestClient/TestServer.py)."""
+    out = tmp_path_factory.mktemp("gen-py")
+    _run([thrift_compiler, "--gen", "py", "-out", str(out), str(apache_tree / "test" / "ThriftTest.thrift")], "thrift --gen py")
+    assert (out / "ThriftTest" / "ThriftTest.py").is_file()
+    return out
+
+
+@pytest.fixture(scope="session")
+def thrift_test_idl(apache_tree: Path) -> Any:
+    shipped = apache_tree / "test" / "ThriftTest.thrift"
+    assert shipped.read_bytes() == THRIFT_TEST_IDL.read_bytes(), f"{THRIFT_TEST_IDL} is not the file Apache ships"
+    return load_thrift_test(THRIFT_TEST_IDL)
+
+
+@pytest.fixture(scope="session")
+def cross_host(thrift_test_idl: Any) -> Iterator[InProcessHost]:
+    """ThriftTest (the port's own) and SecondService (by multiplexed name) on one Thrift port."""
+    from framework import Service
+
+    idl = thrift_test_idl
+
+    def services() -> list[Any]:
+        return [
+            Service(idl, ThriftTestHandler(idl.module), idl_service="ThriftTest"),
+            Service(idl, SecondHandler(), idl_service="SecondService"),
+        ]
+
+    with InProcessHost(services, **{"services.secondservice.share_thrift_port": "thrifttest"}) as h:
+        yield h

@@ -67,7 +67,7 @@ def test_bad_files(tmp_path: Path) -> None:
         load(f, env={})
     f.write_text("[services.echo]\nthrift_prot = 1\n")
     s = load(f, env={})
-    with pytest.raises(ConfigError, match=r"^services\.echo\.thrift_prot: unknown setting for service 'echo' \(from .*bad.toml; known: access_log, allow, announce_path, http_port, max_pending_calls, thrift_port\)"):
+    with pytest.raises(ConfigError, match=r"^services\.echo\.thrift_prot: unknown setting for service 'echo' \(from .*bad.toml; known: access_log, allow, announce_path, http_port, max_pending_calls, share_thrift_port, thrift_port\)"):
         s.service("echo")
     with pytest.raises(ConfigError, match="cannot read"):
         load(tmp_path / "missing.toml", env={})
@@ -79,7 +79,7 @@ def test_plugins_declare_their_own_settings() -> None:
     with pytest.raises(ConfigError, match=r"^services\.eventlog\.fsync_port: expected a whole number"):
         s.service("eventlog", declared)
     s = load(env={}, flags={"services.eventlog.data_dir": "/tmp/ev"})
-    assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "announce_path": None, "access_log": False, "allow": None, "max_pending_calls": None, "data_dir": "/tmp/ev", "fsync_port": 1}
+    assert s.service("eventlog", declared) == {"thrift_port": None, "http_port": None, "share_thrift_port": None, "announce_path": None, "access_log": False, "allow": None, "max_pending_calls": None, "data_dir": "/tmp/ev", "fsync_port": 1}
 
 
 def test_one_framework_service_setting_is_read_beside_a_plugins_own_keys() -> None:

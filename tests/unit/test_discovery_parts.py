@@ -183,8 +183,21 @@ def test_retry_budget_allows_a_share_of_calls() -> None:
     assert sum(budget.try_withdraw() for _ in range(20)) == 5
 
 
-def test_missing_zookeeper_says_how_to_install_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from framework.discovery.embedded import EmbeddedZooKeeper, ZooKeeperMissing
+def test_missing_zookeeper_names_the_ways_around_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from framework.discovery.embedded import EmbeddedZooKeeper, ZooKeeperMissing, find_java
 
-    with pytest.raises(ZooKeeperMissing, match=r"apt-get install zookeeper.*--zk none"):
+    ways = r"Run without discovery with --zk none, or use a ZooKeeper elsewhere with --zk HOST:PORT \(or install both: apt-get install default-jre-headless zookeeper\)"
+    with pytest.raises(ZooKeeperMissing, match=rf"embedded ZooKeeper: ZooKeeper \({tmp_path}/zookeeper.jar\) not installed\. {ways}"):
         EmbeddedZooKeeper(jar=tmp_path / "zookeeper.jar").start()
+    # No java: neither JAVA_HOME nor PATH has one.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert find_java() == ""
+    with pytest.raises(ZooKeeperMissing, match=rf"embedded ZooKeeper: java \(neither \$JAVA_HOME/bin/java nor java on PATH\) not installed\. {ways}"):
+        EmbeddedZooKeeper().start()
+    # JAVA_HOME is looked at first.
+    (tmp_path / "jdk" / "bin").mkdir(parents=True)
+    (tmp_path / "jdk" / "bin" / "java").write_text("#!/bin/sh\n")
+    (tmp_path / "jdk" / "bin" / "java").chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
+    assert find_java() == str(tmp_path / "jdk" / "bin" / "java")
