@@ -62,10 +62,9 @@ class FastCycle:
 
     __slots__ = (
         "route", "params", "query", "headers", "http_version", "keep_alive", "body", "size",
-        "complete", "reply", "expect", "started", "response_complete", "disconnected",
+        "complete", "reply", "expect", "started", "response_complete", "disconnected", "scope",
     )
     message_event = _NO_EVENT
-    scope = None  # no ASGI scope on this path
 
     def __init__(self, route: Any, params: dict[str, str] | None, query: bytes, headers: list[tuple[bytes, bytes]], http_version: str, keep_alive: bool) -> None:
         self.route = route
@@ -82,6 +81,7 @@ class FastCycle:
         self.started = False  # its turn has come
         self.response_complete = False
         self.disconnected = False
+        self.scope: object = None  # the connection's `scope` marker of this request (no ASGI scope here)
 
 
 @functools.cache
@@ -98,7 +98,7 @@ def fast_protocol(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
             self.closing = False  # a reply ends the connection: what follows is not read
             self.stall: asyncio.TimerHandle | None = None
             self.waiting: FastCycle | None = None  # started, its body still arriving
-            self.head_cache: tuple[Any, bytes, bool] = (None, b"", False)  # default headers -> (bytes, says close)
+            self.head_cache: tuple[Any, list[bytes], bool] = (None, [], False)  # default headers -> (their lines, says close)
             self.body_seen = 0.0  # loop time the waiting body last grew
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -122,6 +122,9 @@ def fast_protocol(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
             # Lighter than uvicorn's: no scope until the request turns out to be the ASGI app's.
             self.url = b""
             self.headers = []
+            # A new `scope` per request, as uvicorn's: what watchers of request heads (a header
+            # timeout) tell one request from the next by. The headers list is new anyway.
+            self.scope = self.headers  # type: ignore[assignment]
             self.expect_100_continue = False
             self.fast = None
 
@@ -157,6 +160,7 @@ def fast_protocol(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
                 return
             version = parser.get_http_version()
             cycle = FastCycle(route, params, query, self.headers, version, version != "1.0" and parser.should_keep_alive())
+            cycle.scope = self.scope
             self.fast = cycle
             limit = self.rest.max_body_bytes
             for name, value in self.headers:
@@ -269,12 +273,12 @@ def fast_protocol(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
             status, body, extra = cycle.reply  # type: ignore[misc]
             defaults = self.server_state.default_headers
             cached, head, closes = self.head_cache
-            if cached is not defaults:  # uvicorn makes a new list each second (the date)
-                head = b"".join(b"%s: %s\r\n" % (k, v) for k, v in defaults)
+            if cached is not defaults or len(head) != len(defaults):  # a new list each second (the date), or one grown (the drain)
+                head = [b"%s: %s\r\n" % (k, v) for k, v in defaults]
                 closes = any(k == b"connection" and b"close" in v.lower() for k, v in defaults)  # draining
                 self.head_cache = (defaults, head, closes)
             keep_alive = cycle.keep_alive and not closes
-            parts = [STATUS_LINE[status], head, b"content-length: %d\r\n" % len(body)]
+            parts = [STATUS_LINE[status], *head, b"content-length: %d\r\n" % len(body)]
             if body:
                 parts.append(_JSON_TYPE)
             if extra:
