@@ -243,3 +243,18 @@ def test_httpx_many_requests_over_a_pool(host: InProcessHost) -> None:
             r = c.post("/Echo/echo", json={"message": {"text": f"m{i}", "tags": ["t"]}})
             assert r.status_code == 200 and r.json()["text"] == f"m{i}"
         assert c.get("/docs").status_code == 200
+
+
+def test_wrk_gets_only_correct_replies(host: InProcessHost, tmp_path: Path) -> None:
+    wrk = require_tool("wrk", "wrk")
+    script = Path(__file__).resolve().parents[2] / "bench" / "echo.lua"  # checks every reply's status and body
+    (tmp_path / "body").write_bytes(ECHO)
+    (tmp_path / "expect").write_bytes(ECHOED)
+    env = {"BENCH_BODY": str(tmp_path / "body"), "BENCH_EXPECT": str(tmp_path / "expect"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [wrk, "-t1", "-c8", "-d1s", "-s", str(script), host.url("echo", "/Echo/echo")],
+        capture_output=True, text=True, timeout=60, env=env, check=True,
+    ).stdout
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["requests"] > 0
+    assert summary["bad"] == 0 and summary["socket_errors"] == 0
