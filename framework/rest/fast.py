@@ -1,6 +1,6 @@
 """The REST fast path: the IDL's generated routes answered straight from the HTTP parser.
 
-A service's HTTP port is served by uvicorn's httptools protocol (`framework.host.serve_http`).
+A service's HTTP port is served by uvicorn's httptools protocol (`framework.http_port.HttpPort`).
 `fast_protocol` makes a subclass of it that looks at each request as its head completes: a
 request for one of the `RestApp`'s generated routes is answered here, by the route's decoder,
 the one `Call` path (`run_eagerly`, as the Thrift server runs calls, so a call that does not
