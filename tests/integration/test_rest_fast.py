@@ -258,3 +258,18 @@ def test_wrk_gets_only_correct_replies(host: InProcessHost, tmp_path: Path) -> N
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["requests"] > 0
     assert summary["bad"] == 0 and summary["socket_errors"] == 0
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "starlette"])
+def test_a_slow_head_after_a_served_request_is_cut_off_with_408(fast: bool) -> None:
+    from services.echo import create as create_echo
+
+    with InProcessHost(lambda: [create_echo()], http_header_timeout_s=0.3, rest_fast_path=fast) as h:
+        with connect(h) as s:
+            r = Reader(s)
+            s.sendall(post(b"/Echo/echo", ECHO))
+            assert r.response()[::2] == (200, ECHOED)
+            s.sendall(b"POST /Echo/echo HTTP/1.1\r\nHost: t\r\n")  # and the rest never comes
+            status, headers, body = r.response()
+            assert status == 408 and json.loads(body)["error"]["type"] == "RequestTimeout"
+            assert r.closed()
