@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from typing import Any
+from urllib.parse import unquote
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -151,9 +152,7 @@ def fast_protocol(base: type[HttpToolsProtocol]) -> type[HttpToolsProtocol]:
                 self._to_asgi()
                 return
             if "%" in path:
-                from urllib.parse import unquote
-
-                path = unquote(path)
+                path = unquote(path)  # as uvicorn makes scope["path"]
             route, params, _ = self.rest.match(parser.get_method().decode("ascii"), path)
             if route is None:
                 self._to_asgi()  # a 405, the docs, a service's own routes and fallback
