@@ -291,7 +291,7 @@ class Host:
             http_sock = self._bind(service, "http", ports["http"])
             # Thrift over HTTP on the service's HTTP port: plain callers reach this service.
             over_http = ThriftServer(service, chain, http_options, shared=others)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, thrift=over_http)
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth, thrift=over_http)
             http = HttpPort(app, s, "srv", service.name, "http")
             await http.start(http_sock)
             self.running.append(_Running(service, thrift, http, over_http))

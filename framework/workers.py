@@ -20,6 +20,10 @@
 * a worker that dies is restarted (after a short backoff if it keeps dying); its lines on
   stdout are relayed as ``worker N: …``.
 
+A service that must run in one process only (``Service.one_process``: the event log, whose
+write-ahead log has one writer) is served by worker 1 alone; the host's other services run in
+every worker. When every service is such, the host has one worker.
+
 Workers rebuild the services from their plugin names (``service.plugin``), so a service built
 in code rather than by name (`framework.plugins.create`) runs with ``workers = 1`` only.
 ``workers = 1`` means no supervisor and no extra process at all.
@@ -66,9 +70,10 @@ def count(settings: Settings) -> int:
 class _Worker:
     """One serving process: a fresh interpreter running `worker_main`."""
 
-    def __init__(self, index: int, spec: bytes, supervisor: Supervisor) -> None:
+    def __init__(self, index: int, spec: bytes, services: int, supervisor: Supervisor) -> None:
         self.index = index
         self.spec = spec
+        self.services = services  # how many services it serves: as many ready lines mean ready
         self.supervisor = supervisor
         self.proc: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
@@ -99,7 +104,7 @@ class _Worker:
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         """The worker's stdout: its ``ready`` lines mark it ready; other lines are relayed."""
         assert proc.stdout is not None
-        expect = len(self.supervisor.services)
+        expect = self.services
         while line := await proc.stdout.readline():
             if line.startswith(_METRICS):
                 try:
@@ -176,7 +181,8 @@ class Supervisor(Host):
         unnamed = [s.name for s in services if s.plugin is None]
         if unnamed:
             raise ConfigError("workers", f"{', '.join(unnamed)} was built in code, not by plugin name, so worker processes cannot rebuild it: use workers = 1")
-        self.count = count(settings)
+        shared = [s for s in services if not s.one_process]
+        self.count = count(settings) if shared else 1
         self.workers: list[_Worker] = []
         self.status = 0
         self._holds: list[socket.socket] = []
@@ -207,21 +213,29 @@ class Supervisor(Host):
             if not own_thrift:  # served on its owner's port (claimed above: owners come first)
                 claimed = {"thrift": self.endpoints[owners[service.name]].ports["thrift"], **claimed}
             self.endpoints[service.name] = Endpoints(service.name, claimed)
-        spec = json.dumps(
-            {
-                "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},
-                "services": services,
-                "sources": self.settings.sources,
-                "plugins": [s.plugin for s in self.services],
-            },
-            default=str,
-        ).encode()
-        self.workers = [_Worker(i + 1, spec, self) for i in range(self.count)]
+
+        def spec(plugins: list[str | None]) -> bytes:
+            return json.dumps(
+                {
+                    "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},
+                    "services": services,
+                    "sources": self.settings.sources,
+                    "plugins": plugins,
+                },
+                default=str,
+            ).encode()
+
+        every = [s.plugin for s in self.services]
+        shared = [s.plugin for s in self.services if not s.one_process]
+        self.workers = [_Worker(1, spec(every), len(every), self)]
+        self.workers += [_Worker(i + 1, spec(shared), len(shared), self) for i in range(1, self.count)]
         for w in self.workers:
             await w.spawn()
         await asyncio.gather(*(w.wait_ready() for w in self.workers))
         pids = ", ".join(str(w.pid) for w in self.workers)
-        self.say(f"workers: {self.count} serving processes (pids {pids})")
+        single = [s.name for s in self.services if s.one_process]
+        alone = f"; {', '.join(single)} in worker 1 only (one process by design)" if single else ""
+        self.say(f"workers: {self.count} serving processes (pids {pids}){alone}")
         loop = asyncio.get_running_loop()
         self._watchers = [loop.create_task(self._watch(w)) for w in self.workers]
 

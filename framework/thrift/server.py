@@ -505,6 +505,7 @@ class PlainSession(Session):
         self.framed = framed
         self.codec: Any = codec
         self.busy = False
+        self.feeding = False  # `feed`'s loop is running (a call that finishes at once must not start another)
         self.strict: bool | None = None  # binary: the header style the client uses, mirrored back
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
         self.pending: tuple[Any, ...] | None = None  # (method, seqid, name[, codec of a multiplexed call])
@@ -551,6 +552,11 @@ class PlainSession(Session):
         return data[:end]
 
     def feed(self) -> None:
+        if self.feeding:
+            # A call that finished at once, replied from inside the loop below: the loop takes
+            # the next message. Feeding again from here would recurse once per pipelined call
+            # (a client sending hundreds without reading hit RecursionError).
+            return
         conn = self.conn
         self.feeding = True
         try:
