@@ -95,7 +95,7 @@ def test_pipelined_requests_are_answered_in_order_across_both_paths(host: InProc
         + post(b"/Probe/join", b'{"a": "x", "b": 1, "rest": [2]}')
         + b"GET /openapi.json HTTP/1.1\r\nHost: t\r\n\r\n"
         + post(b"/Probe/nothing", b"{}")
-        + post(b"/Probe/join", b'{"a": "y", "b": 2}')
+        + post(b"/Probe/join", b'{"a": "y", "b": 2, "rest": []}')
     )
     with connect(host, "probe") as s:
         s.sendall(burst)
