@@ -273,3 +273,16 @@ def test_a_slow_head_after_a_served_request_is_cut_off_with_408(fast: bool) -> N
             status, headers, body = r.response()
             assert status == 408 and json.loads(body)["error"]["type"] == "RequestTimeout"
             assert r.closed()
+
+
+def test_the_switch_picks_the_protocol_of_the_rest_port(host: InProcessHost) -> None:
+    from framework.rest.fast import FastCycle
+
+    fast = host.settings.rest_fast_path
+    with connect(host) as s:
+        s.sendall(post(b"/Echo/echo", ECHO))
+        assert Reader(s).response()[::2] == (200, ECHOED)
+        port = next(r.http for r in host.host.running if r.service.name == "echo")
+        (conn,) = list(port.connections)
+        assert hasattr(conn, "rest") is fast  # the fast path's protocol knows the RestApp
+        assert isinstance(conn.cycle, FastCycle) is fast  # and served the request itself
