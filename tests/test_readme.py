@@ -56,7 +56,9 @@ REGISTRY: dict[str, Covered] = {
                         "make run is `.venv/bin/aviary dev` after `make deps` (read with make -n); "
                         "test_dev.py::test_aviary_dev_serves_logs_announces_and_stops_cleanly_on_sigint runs aviary dev: start, ready, every printed URL, Ctrl-C"),
     "make test": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
-                         "make test is `.venv/bin/python -m pytest -q` after `make deps`: the suite this test is part of"),
+                         "make test is `.venv/bin/lint-imports --no-cache` then `.venv/bin/python -m pytest -q` after `make deps`: "
+                         "the suite this test is part of (tests/unit/test_layers.py runs lint-imports too)"),
+    "aviary run echo --set rest_fast_path=false": Covered(f"{_HERE}::test_the_plain_rest_path", "as written"),
     "make fuzz FUZZ_EXAMPLES=200000": Covered(f"{_HERE}::test_what_the_make_targets_run", "underlying",
                                               "make fuzz is pytest on tests/fuzz with FUZZ_EXAMPLES; the suite runs tests/fuzz bounded"),
     "make docs": Covered("tests/unit/test_docs.py::test_the_settings_page_lists_every_declared_setting", "underlying",
@@ -176,7 +178,8 @@ def test_what_the_make_targets_run() -> None:
         assert dry.returncode == 0, dry.stderr
         return dry.stdout.strip().splitlines()[-1].split()
 
-    assert last_line("test") == [".venv/bin/python", "-m", "pytest", "-q"]
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert dry.stdout.strip().splitlines()[-2:] == [".venv/bin/lint-imports --no-cache", ".venv/bin/python -m pytest -q"], dry.stdout
     docs = last_line("docs")
     assert docs[1:5] == [".venv/bin/mkdocs", "build", "--strict", "--site-dir"], docs
     fuzz = last_line(*shlex.split("fuzz FUZZ_EXAMPLES=200000"))
@@ -241,5 +244,17 @@ def test_mock_command(tmp_path: Path) -> None:
     try:
         assert httpx.get(p.url("mock", "/hello"), timeout=10).text == "stubbed"
         assert isinstance(httpx.post(p.url("mock", "/Echo/repeat"), json={"text": "x"}, timeout=10).json(), str)  # generated from the IDL
+    finally:
+        assert p.stop() == 0
+
+
+def test_the_plain_rest_path() -> None:
+    [cmd] = commands_of("test_the_plain_rest_path")
+    p = start(cmd)
+    try:
+        r = httpx.post(p.url("echo", "/Echo/echo"), json={"message": {"text": "plain"}}, timeout=10)
+        assert r.status_code == 200 and r.json()["text"] == "plain"
+        registry = httpx.get("http://%s:%d/admin/registry.json" % p.addr("admin", "http"), timeout=10).json()["registry"]
+        assert registry["config"]["rest_fast_path"] is False
     finally:
         assert p.stop() == 0
