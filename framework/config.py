@@ -186,6 +186,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
     Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
     Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
+    Setting("docs_url", "", text, "where the admin dashboard's docs link points, e.g. your built docs site (empty: the dashboard's own list of admin routes)"),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
     Setting("telemetry", True, boolean, "per-method metrics and tracing on every call (off only to measure what they cost)"),
     Setting("trace_sample_rate", 0.001, fraction, "share of calls whose caller left sampling undecided that are traced (0 to 1)"),

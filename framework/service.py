@@ -26,6 +26,7 @@ from .errors import ApplicationError, DeadlineExceeded, DefinitionError, Interna
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
 from .metrics import registry
+from .recent_errors import recent_errors
 
 __all__ = ["Service", "Call", "Observer", "run_eagerly", "served", "Resume"]
 
@@ -117,6 +118,9 @@ class Service:
         # service is announced, the others are marked STOPPED (zk2 callers skip them) and are
         # marked ALIVE again when it withdraws (the mock plugin's replace mode).
         self.announce_mode = "shadow"
+        # Pages of this service's HTTP port worth a link on the admin dashboard: label -> path
+        # (the event log's viewer, say).
+        self.pages: dict[str, str] = {}
         self._targets = self._bind(handler)
         self._codecs: Any = None
 
@@ -263,6 +267,7 @@ class _Invoker:
             e,
             exc_info=e,
         )
+        recent_errors.record(error_id, self.service.name, call.method.name, e, trace.trace_hex if trace else "")
         return InternalError(error_id)
 
     def __repr__(self) -> str:

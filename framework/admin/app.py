@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from ..dtab import base_dtab
 from ..metrics import percentiles, registry
+from ..recent_errors import recent_errors
 from ..rest.codec import dumps
 from ..telemetry import TelemetryFilter
 from . import prometheus
@@ -42,6 +43,8 @@ log = logging.getLogger("aviary.admin")
 
 _SECRET_SETTINGS = ("zk_digest",)
 _HISTORY = 120  # dashboard points kept per method (one a second: two minutes)
+_WINDOW = 10  # samples the headline figures (overall, per service) cover: the last 10 s
+_ZK_READ_S = 3.0  # longest the dashboard waits for ZooKeeper to list the members
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -56,6 +59,11 @@ class AdminApp:
         self.telemetry = next((f for f in host.filters if isinstance(f, TelemetryFilter)), None)
         self.series: dict[str, deque[list[float]]] = {}
         self._last: dict[str, tuple[int, int, list[int]]] = {}
+        # per service, and "" for the whole process: the last `_WINDOW` samples as
+        # (requests, failures, {latency bucket: count}) for the headline figures
+        self._windows: dict[str, deque[tuple[int, int, dict[int, int]]]] = {}
+        self._interval_s = 1.0
+        self._latency_cap = 0.0  # the largest latency seen (a percentile never exceeds it)
         self._sampler: asyncio.Task[None] | None = None
         self.asgi = Starlette(routes=self.routes())
 
@@ -202,7 +210,13 @@ class AdminApp:
             {
                 "services": services,
                 "admin": self._endpoints().get("admin", {}),
+                # overall and per service over the last `window_s` seconds, with totals
+                "summary": self._summary(),
                 "announcers": self._announcers(),
+                # each service's members as ZooKeeper has them now (read for this request)
+                "serversets": await self._serversets(),
+                "recent_errors": {"total": recent_errors.total, "errors": [e.as_dict() for e in recent_errors.newest_first()]},
+                "links": self._links(),
                 "zk": self.host.settings.zk,
                 "uptime_s": round(time.time() - self.host.started_at, 1) if self.host.started_at else 0,
                 "telemetry": self.telemetry is not None,
@@ -211,7 +225,78 @@ class AdminApp:
             }
         )
 
+    def _summary(self) -> dict[str, Any]:
+        """Requests/s, errors/s, error rate and p50/p99 (ms) over the last samples, and the
+        lifetime request and failure counts, for the process ("overall") and each service."""
+        totals: dict[str, list[int]] = {}
+        for c in registry.counters():
+            parts = c.name.split("/")
+            if len(parts) == 5 and parts[0] == "srv" and parts[4] in ("requests", "failures"):
+                for group in ("", parts[1]):
+                    pair = totals.setdefault(group, [0, 0])
+                    pair[parts[4] == "failures"] += int(c.value)
+        groups = {"": "overall", **{s.name: s.name for s in self.host.services}}
+        out: dict[str, Any] = {"window_s": 0.0, "services": {}}
+        for group, label in groups.items():
+            window = self._windows.get(group, ())
+            seconds = len(window) * self._interval_s
+            out["window_s"] = max(out["window_s"], seconds)
+            requests = sum(w[0] for w in window)
+            failures = sum(w[1] for w in window)
+            buckets: dict[int, int] = {}
+            for w in window:
+                for i, n in w[2].items():
+                    buckets[i] = buckets.get(i, 0) + n
+            p50, p99 = _quantiles(buckets, (0.5, 0.99), self._latency_cap)
+            figures = {
+                "requests_per_s": round(requests / seconds, 2) if seconds else 0.0,
+                "errors_per_s": round(failures / seconds, 2) if seconds else 0.0,
+                "error_rate_pct": round(100 * failures / requests, 2) if requests else 0.0,
+                "p50_ms": round(p50, 3),
+                "p99_ms": round(p99, 3),
+                "requests": totals.get(group, [0, 0])[0],
+                "failures": totals.get(group, [0, 0])[1],
+            }
+            if group:
+                out["services"][label] = figures
+            else:
+                out["overall"] = figures
+        return out
+
+    async def _serversets(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for ext in self.host.extensions:
+            read = getattr(ext, "serversets", None)
+            if not callable(read):
+                continue
+            try:
+                out += await asyncio.wait_for(asyncio.to_thread(read), _ZK_READ_S)
+            except asyncio.TimeoutError:
+                out.append({"extension": ext.name, "error": f"ZooKeeper did not list the members within {_ZK_READ_S:g}s"})
+            except Exception as e:  # noqa: BLE001 - the admin page must render regardless
+                out.append({"extension": ext.name, "error": f"{type(e).__name__}: {e}"})
+        return out
+
+    def _links(self) -> list[dict[str, Any]]:
+        """Where the dashboard links: docs, the raw metrics and JSON, and the services' own
+        pages (``port`` set: on that service's HTTP port, which the browser reaches by the
+        host name it used for the admin port)."""
+        links: list[dict[str, Any]] = [
+            {"label": "docs", "href": self.host.settings.docs_url or "#admin-routes"},
+            {"label": "metrics.json", "href": "/admin/metrics.json?pretty=true"},
+            {"label": "Prometheus metrics", "href": "/metrics"},
+            {"label": "dashboard.json", "href": "/admin/dashboard.json"},
+        ]
+        for s in self.host.services:
+            http = self.host.endpoints.get(s.name)
+            if http is None or "http" not in http.ports:
+                continue
+            for label, path in s.pages.items():
+                links.append({"label": label, "service": s.name, "port": http.ports["http"][1], "href": path})
+        return links
+
     def sampler_start(self, interval_s: float = 1.0) -> None:
+        self._interval_s = interval_s
         if self.telemetry is not None:
             self._sampler = asyncio.get_running_loop().create_task(self._sample_forever(interval_s))
 
@@ -232,6 +317,7 @@ class AdminApp:
         Read from the registry by name, so a supervisor's dashboard shows its workers' calls."""
         now = round(time.time(), 3)
         counters = {c.name: c.value for c in registry.counters()}
+        groups: dict[str, list[Any]] = {"": [0, 0, {}], **{s.name: [0, 0, {}] for s in self.host.services}}
         for h in registry.histograms():
             parts = h.name.split("/")
             if len(parts) != 5 or parts[0] != "srv" or parts[4] != "request_latency_ms":
@@ -251,4 +337,30 @@ class AdminApp:
             if points is None:
                 points = self.series[key] = deque(maxlen=_HISTORY)
             points.append([now, round(n / interval_s, 2), round((failures - last[1]) / interval_s, 2), round(p50, 3), round(p99, 3)])
+            self._latency_cap = max(self._latency_cap, h.max)
+            for group in ("", parts[1]):
+                acc = groups.setdefault(group, [0, 0, {}])
+                acc[0] += n
+                acc[1] += failures - last[1]
+                if total:
+                    sparse = acc[2]
+                    for i, k in enumerate(window):
+                        if k:
+                            sparse[i] = sparse.get(i, 0) + k
+        for group, (n, failed, sparse) in groups.items():
+            recent = self._windows.get(group)
+            if recent is None:
+                recent = self._windows[group] = deque(maxlen=_WINDOW)
+            recent.append((n, failed, sparse))
+
+
+def _quantiles(sparse: dict[int, int], quantiles: tuple[float, ...], cap: float) -> list[float]:
+    """`percentiles` of sparse bucket counts ({bucket index: count})."""
+    total = sum(sparse.values())
+    if not total:
+        return [0.0] * len(quantiles)
+    dense = [0] * (max(sparse) + 1)
+    for i, k in sparse.items():
+        dense[i] = k
+    return percentiles(dense, total, quantiles, cap)
 

@@ -54,7 +54,9 @@ def create(settings: dict[str, Any] | None = None) -> Service:
             t.cancel()
         await asyncio.get_running_loop().run_in_executor(None, store.close)
 
-    return Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler), on_start=[start], on_stop=[stop])
+    service = Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler), on_start=[start], on_stop=[stop])
+    service.pages["event log"] = "/eventlog/"  # linked from the admin dashboard
+    return service
 
 
 async def _retention_loop(store: Store) -> None:

@@ -1,0 +1,56 @@
+"""The process's recent internal errors: a small bounded ring the admin dashboard lists.
+
+A handler's unexpected exception is logged with its traceback under a fresh error id, and the
+caller sees only that id (`framework.service`). An operator handed an id wants to find the
+call without grepping logs first: the last `CAPACITY` errors are kept here (id, service.method,
+exception type, a short message, time, trace id), oldest dropped first. Appending is one
+``deque.append``, safe from handler threads; nothing is formatted until the dashboard asks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+
+__all__ = ["RecentError", "RecentErrors", "recent_errors", "CAPACITY"]
+
+CAPACITY = 50  # enough for a screen of recent trouble; an error storm costs no more memory
+_MESSAGE_CHARS = 200  # a message is a hint; the log has all of it
+
+
+@dataclass(frozen=True)
+class RecentError:
+    error_id: str
+    service: str
+    method: str
+    type: str
+    message: str
+    time: float  # seconds since the epoch
+    trace: str  # the call's trace id (hex), '' when it had none
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = asdict(self)
+        out["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.time))
+        return out
+
+
+class RecentErrors:
+    """The last `capacity` internal errors, newest last."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._ring: deque[RecentError] = deque(maxlen=capacity)
+        self.total = 0  # every error recorded, including those dropped from the ring
+
+    def record(self, error_id: str, service: str, method: str, error: BaseException, trace: str = "") -> None:
+        message = str(error)
+        if len(message) > _MESSAGE_CHARS:
+            message = message[: _MESSAGE_CHARS - 1] + "…"
+        self._ring.append(RecentError(error_id, service, method, type(error).__name__, message, time.time(), trace))
+        self.total += 1
+
+    def newest_first(self) -> list[RecentError]:
+        return list(reversed(self._ring))
+
+
+recent_errors = RecentErrors()
