@@ -3,8 +3,10 @@
 A handler's unexpected exception is logged with its traceback under a fresh error id, and the
 caller sees only that id (`framework.service`). An operator handed an id wants to find the
 call without grepping logs first: the last `CAPACITY` errors are kept here (id, service.method,
-exception type, a short message, time, trace id), oldest dropped first. Appending is one
-``deque.append``, safe from handler threads; nothing is formatted until the dashboard asks.
+exception type, time, trace id), oldest dropped first. Not the message: it may carry what the
+caller was not told (the admin port's reads are open), and the log line under the same id has
+it. Appending is one ``deque.append``, safe from handler threads; nothing is formatted until
+the dashboard asks.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import asdict, dataclass
 __all__ = ["RecentError", "RecentErrors", "recent_errors", "CAPACITY"]
 
 CAPACITY = 50  # enough for a screen of recent trouble; an error storm costs no more memory
-_MESSAGE_CHARS = 200  # a message is a hint; the log has all of it
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,6 @@ class RecentError:
     service: str
     method: str
     type: str
-    message: str
     time: float  # seconds since the epoch
     trace: str  # the call's trace id (hex), '' when it had none
 
@@ -43,10 +43,7 @@ class RecentErrors:
         self.total = 0  # every error recorded, including those dropped from the ring
 
     def record(self, error_id: str, service: str, method: str, error: BaseException, trace: str = "") -> None:
-        message = str(error)
-        if len(message) > _MESSAGE_CHARS:
-            message = message[: _MESSAGE_CHARS - 1] + "…"
-        self._ring.append(RecentError(error_id, service, method, type(error).__name__, message, time.time(), trace))
+        self._ring.append(RecentError(error_id, service, method, type(error).__name__, time.time(), trace))
         self.total += 1
 
     def newest_first(self) -> list[RecentError]:
