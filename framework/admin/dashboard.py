@@ -37,10 +37,12 @@ h2{font-size:15px;margin:0 0 8px}h3{font-size:13px;margin:10px 0 4px}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:6px 0 4px;font-size:13px}
-td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f4;vertical-align:top;white-space:nowrap}
-th{font-size:12px;color:#4b5563;font-weight:600}td.num,th.num{text-align:right}
+td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f4;vertical-align:baseline;white-space:nowrap}
+th{font-size:12px;color:#4b5563;font-weight:600}th[scope=row]{position:sticky;left:0;background:#fff;color:#1d2330;font-size:14px}td.num,th.num{text-align:right}
 .mono{font-family:ui-monospace,monospace;font-size:12.5px}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0 0 8px}dl.facts dt{color:#4b5563}dl.facts dd{margin:0}
+dl.facts{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0 0 8px}dl.facts div{display:flex;gap:6px;align-items:baseline}
+dl.facts dt{color:#4b5563}dl.facts dd{margin:0;overflow-wrap:anywhere}
+.ep{display:inline-block;margin-right:10px}tr.mine td{background:#f0f6ff}
 .method{margin:10px 0}.method h3{font-family:ui-monospace,monospace}
 .charts{display:flex;gap:12px;flex-wrap:wrap}
 figure{margin:0}figcaption{font-size:12px;color:#4b5563}
@@ -49,6 +51,8 @@ figure{margin:0}figcaption{font-size:12px;color:#4b5563}
 ul.links{display:flex;flex-wrap:wrap;gap:6px 18px;padding:0;margin:0 0 8px;list-style:none}
 a{color:#1a56c4}
 details summary{cursor:pointer;font-weight:600}
+@media (max-width:600px){header{padding:8px 12px}main{padding:10px}section{padding:10px 12px}
+.tiles{grid-template-columns:repeat(2,1fr);gap:8px}.tile dd{font-size:20px}dl.facts{flex-direction:column}}
 pre{background:#f6f7f9;border:1px solid #eef0f4;padding:8px;overflow:auto;max-height:70vh;font-size:12px}
 </style></head><body>
 <header><h1>Aviary admin</h1><span class="fact" id="facts"></span><span id="zk-pill" class="pill off">ZooKeeper …</span><span class="fact" id="telemetry"></span></header>
@@ -66,7 +70,7 @@ pre{background:#f6f7f9;border:1px solid #eef0f4;padding:8px;overflow:auto;max-he
 <div class="scroll" role="region" aria-labelledby="services-h" tabindex="0"><table id="services">
 <thead><tr><th scope="col">service</th><th scope="col" class="num">requests/s</th><th scope="col" class="num">errors/s</th><th scope="col" class="num">error rate (%)</th>
 <th scope="col" class="num">p50 (ms)</th><th scope="col" class="num">p99 (ms)</th><th scope="col" class="num">requests (total)</th><th scope="col" class="num">failures (total)</th>
-<th scope="col">endpoints</th><th scope="col">IDL</th></tr></thead><tbody></tbody></table></div></section>
+<th scope="col">endpoints</th></tr></thead><tbody></tbody></table></div></section>
 
 <section id="zookeeper" aria-labelledby="zk-h"><h2 id="zk-h">ZooKeeper</h2>
 <div id="zk-session" class="muted">loading…</div><div id="serversets"></div></section>
@@ -82,7 +86,7 @@ pre{background:#f6f7f9;border:1px solid #eef0f4;padding:8px;overflow:auto;max-he
 
 <section id="links-section" aria-labelledby="links-h"><h2 id="links-h">Links</h2>
 <ul class="links" id="links"></ul>
-<table id="admin-routes"><caption>Admin routes</caption>
+<div class="scroll" role="region" aria-label="admin routes" tabindex="0"><table id="admin-routes"><caption>Admin routes</caption>
 <thead><tr><th scope="col">route</th><th scope="col">answer</th></tr></thead><tbody>
 <tr><td class="mono"><a href="/health">/health</a></td><td>OK while serving; a line per problem follows</td></tr>
 <tr><td class="mono"><a href="/admin/ping">/admin/ping</a></td><td>pong</td></tr>
@@ -95,7 +99,7 @@ pre{background:#f6f7f9;border:1px solid #eef0f4;padding:8px;overflow:auto;max-he
 <tr><td class="mono"><a href="/admin/dashboard.json">/admin/dashboard.json</a></td><td>what this page draws</td></tr>
 <tr><td class="mono">POST /quitquitquit</td><td>graceful drain, as SIGTERM</td></tr>
 <tr><td class="mono">POST /abortabortabort</td><td>exit at once</td></tr>
-</tbody></table></section>
+</tbody></table></div></section>
 
 <section><details id="raw"><summary>Raw JSON (what this page draws)</summary><pre id="raw-json"></pre></details></section>
 </main>
@@ -141,12 +145,12 @@ function renderSummary(d){
   text("overall-error-rate", pct(o.error_rate_pct)); text("overall-p50", ms(o.p50_ms)); text("overall-p99", ms(o.p99_ms));
   document.getElementById("overall-error-rate").className = o.error_rate_pct > 0 ? "bad" : "";
   const rows = d.services.map(svc => { const f = s.services[svc.name] || {};
-    const eps = Object.entries(svc.endpoints).map(([k,v]) => esc(k) + " <span class='mono'>" + esc(v) + "</span>").join("<br>");
-    return "<tr data-service='" + esc(svc.name) + "'><th scope='row'>" + esc(svc.name) + "</th><td class='num'>" + rate(f.requests_per_s || 0) +
+    const eps = Object.entries(svc.endpoints).map(([k,v]) => "<span class='ep'>" + esc(k) + " <span class='mono'>" + esc(v) + "</span></span>").join("");
+    return "<tr data-service='" + esc(svc.name) + "'><th scope='row' title='" + esc(svc.idl) + "'>" + esc(svc.name) + "</th><td class='num'>" + rate(f.requests_per_s || 0) +
       "</td><td class='num'>" + rate(f.errors_per_s || 0) + "</td><td class='num" + (f.error_rate_pct > 0 ? " bad" : "") + "'>" + pct(f.error_rate_pct || 0) +
       "</td><td class='num'>" + ms(f.p50_ms || 0) + "</td><td class='num'>" + ms(f.p99_ms || 0) + "</td><td class='num'>" + (f.requests || 0) +
-      "</td><td class='num'>" + (f.failures || 0) + "</td><td>" + eps + "</td><td>" + esc(svc.idl) + "</td></tr>"; });
-  if (d.admin.http) rows.push("<tr><th scope='row' class='muted'>admin</th><td colspan='7'></td><td>http <span class='mono'>" + esc(d.admin.http) + "</span></td><td></td></tr>");
+      "</td><td class='num'>" + (f.failures || 0) + "</td><td>" + eps + "</td></tr>"; });
+  if (d.admin.http) rows.push("<tr><th scope='row' class='muted'>admin</th><td colspan='7'></td><td>http <span class='mono'>" + esc(d.admin.http) + "</span></td></tr>");
   html(document.querySelector("#services tbody"), rows.join(""));
 }
 function renderZooKeeper(d){
@@ -159,21 +163,22 @@ function renderZooKeeper(d){
     pill.className = "pill " + (a.announced ? "ok" : live ? "warn" : "bad");
     pill.textContent = "ZooKeeper: " + (a.announced ? "announced" : live ? "connected, not announced" : "no session");
     box.className = "";
+    const fact = (dt, dd, cls, id) => "<div><dt>" + dt + "</dt><dd" + (id ? " id='" + id + "'" : "") + (cls ? " class='" + cls + "'" : "") + ">" + dd + "</dd></div>";
     html(box, zks.map(a => "<dl class='facts' aria-label='ZooKeeper session'>" +
-      "<dt>ensemble</dt><dd class='mono'>" + esc(a.zookeeper) + "</dd>" +
-      "<dt>session</dt><dd id='zk-state' class='" + (a.session === "connected" ? "ok" : "bad") + "'>" + esc(a.session) + (a.session_id ? " <span class='mono'>" + esc(a.session_id) + "</span>" : "") + "</dd>" +
-      "<dt>announced</dt><dd class='" + (a.announced ? "ok" : "bad") + "'>" + (a.announced ? "yes" : "no") + "</dd>" +
-      (a.without_session_s != null ? "<dt>without a session for</dt><dd class='bad'>" + a.without_session_s + " s</dd>" : "") +
-      "<dt>failed connection attempts</dt><dd>" + (a.failed_attempts || 0) + (a.last_failure ? " (last: " + esc(a.last_failure) + ")" : "") + "</dd>" +
-      "<dt>new sessions since start</dt><dd>" + (a.new_sessions || 0) + "</dd>" +
-      (a.last_error ? "<dt>last announcing error</dt><dd class='bad'>" + esc(a.last_error) + "</dd>" : "") +
-      (a.error ? "<dt>error</dt><dd class='bad'>" + esc(a.error) + "</dd>" : "") + "</dl>").join(""));
+      fact("ensemble", "<span class='mono'>" + esc(a.zookeeper) + "</span>") +
+      fact("session", esc(a.session) + (a.session_id ? " <span class='mono'>" + esc(a.session_id) + "</span>" : ""), a.session === "connected" ? "ok" : "bad", "zk-state") +
+      fact("announced", a.announced ? "yes" : "no", a.announced ? "ok" : "bad") +
+      (a.without_session_s != null ? fact("without a session for", a.without_session_s + " s", "bad") : "") +
+      fact("failed connection attempts", (a.failed_attempts || 0) + (a.last_failure ? " (last: " + esc(a.last_failure) + ")" : "")) +
+      fact("new sessions since start", a.new_sessions || 0) +
+      (a.last_error ? fact("last announcing error", esc(a.last_error), "bad") : "") +
+      (a.error ? fact("error", esc(a.error), "bad") : "") + "</dl>").join(""));
   }
   html(document.getElementById("serversets"), d.serversets.map(set => {
     if (!set.path) return "<p class='bad'>" + esc(set.extension) + ": " + esc(set.error) + "</p>";
     const rows = set.members.map(m => "<tr class='member" + (m.this_process ? " mine" : "") + "'><td class='mono'>" + esc(m.endpoint || "?") +
       "</td><td class='" + statusClass(m.status) + "'>" + esc(m.status) + "</td><td class='mono'>" + esc(m.session) + "</td><td class='num'>" + esc(m.shard ?? "") +
-      "</td><td class='mono'>" + Object.entries(m.endpoints).map(([k,v]) => esc(k) + " " + esc(v)).join("<br>") + "</td><td class='mono'>" + esc(m.znode) +
+      "</td><td class='mono'>" + Object.entries(m.endpoints).map(([k,v]) => "<span class='ep'>" + esc(k) + " " + esc(v) + "</span>").join("") + "</td><td class='mono'>" + esc(m.znode) +
       "</td><td>" + (m.this_process ? "this process" : "") + "</td></tr>").join("");
     return "<div class='scroll' role='region' tabindex='0' aria-label='members of " + esc(set.service) + "'><table class='members' data-service='" + esc(set.service) + "'><caption>" + esc(set.service) +
       " <span class='mono muted'>" + esc(set.path) + "</span> — " + set.members.length + " member" + (set.members.length === 1 ? "" : "s") + "</caption>" +

@@ -96,6 +96,7 @@ def test_dashboard_leads_with_what_an_operator_asks(artifacts: Path, browser: An
 
                 # First screen: the process's figures, with units, non-zero under load.
                 wait_until(lambda: number(browser, "overall-rps") > 0 and number(browser, "overall-p99") > 0, 15, "a request rate and p99")
+                wait_until(lambda: number(browser, "window") >= 5, 15, "five seconds of samples")  # figures over a real window
                 overview = browser.find_element(By.ID, "overview")
                 assert overview.location["y"] + overview.size["height"] <= browser.execute_script("return innerHeight"), f"{name}: the figures are not on the first screen"
                 tiles = overview.text
