@@ -5,7 +5,8 @@ caller sees only that id (`framework.service`). An operator handed an id wants t
 call without grepping logs first: the last `CAPACITY` errors are kept here (id, service.method,
 exception type, time, trace id), oldest dropped first. Not the message: it may carry what the
 caller was not told (the admin port's reads are open), and the log line under the same id has
-it. Appending is one ``deque.append``, safe from handler threads; nothing is formatted until
+it. A worker sends its new errors to its supervisor with its metrics, so the supervisor's
+dashboard lists every worker's. Appending is one ``deque.append``, safe from handler threads; nothing is formatted until
 the dashboard asks.
 """
 
@@ -48,6 +49,18 @@ class RecentErrors:
 
     def newest_first(self) -> list[RecentError]:
         return list(reversed(self._ring))
+
+    def since(self, total: int) -> list[dict[str, object]]:
+        """The errors recorded after the first `total` (those still in the ring), oldest
+        first, as plain data: what a worker has not yet sent its supervisor (`absorb`)."""
+        new = min(self.total - total, len(self._ring))
+        return [asdict(e) for e in list(self._ring)[len(self._ring) - new :]] if new > 0 else []
+
+    def absorb(self, errors: list[dict[str, object]]) -> None:
+        """Record another process's errors (a worker's, from `since`) as this one's."""
+        for e in errors:
+            self._ring.append(RecentError(**e))  # type: ignore[arg-type]
+            self.total += 1
 
 
 recent_errors = RecentErrors()

@@ -251,3 +251,29 @@ def test_dashboard_json_leads_with_rates_errors_and_links(host: InProcessHost) -
     assert links["docs"] == "#admin-routes" and httpx.get(admin(host, links["metrics.json"])).status_code == 200
     assert "event log" not in links  # no event log in this process
 
+
+
+def test_the_supervisors_dashboard_lists_every_workers_errors(aviary_process) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from support import ROOT
+
+    p = aviary_process(
+        "run", "probe:create", "--zk", "none", "--bind", "127.0.0.1", "--admin-port", "0", "--thrift-port", "0", "--http-port", "0", "--workers", "2",
+        env={"PYTHONPATH": str(ROOT / "tests")},
+    )
+    p.wait_line(r"^workers: 2 serving")
+    ids = set()
+    for _ in range(12):  # a fresh connection each: the kernel spreads them over both workers
+        r = httpx.post(p.url("probe", "/Probe/fail"), json={"how": "value"}, timeout=10)
+        assert r.status_code == 500
+        ids.add(r.json()["error"]["errorId"])
+    h, port = p.addr("admin", "http")
+    deadline = time.monotonic() + 15  # workers send their errors with their metrics, once a second
+    while True:
+        listed = httpx.get(f"http://{h}:{port}/admin/dashboard.json", timeout=10).json()["recent_errors"]
+        if ids <= {e["error_id"] for e in listed["errors"]} or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert ids <= {e["error_id"] for e in listed["errors"]} and listed["total"] == 12
+    assert p.stop() == 0
