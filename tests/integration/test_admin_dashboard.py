@@ -192,3 +192,23 @@ def test_dashboard_without_zookeeper_says_so_and_charts_move(artifacts: Path, br
             assert "req/s" in rate.get_attribute("aria-label")
         finally:
             stop.set()
+
+
+def test_dashboard_says_when_zookeeper_is_away(browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from services.echo import create as create_echo
+    from support import free_port
+
+    away = f"127.0.0.1:{free_port()}"  # nothing listens there
+    with InProcessHost(lambda: [create_echo()], zk=away, zk_session_timeout_s=1.0) as host:
+        h, p = host.addr("admin", "http")
+        browser.set_window_size(390, 844)
+        browser.get(f"http://{h}:{p}/admin")
+        wait_until(lambda: browser.find_element(By.ID, "zk-pill").text == "ZooKeeper: no session", 10, "the no-session pill")
+        session = wait_until(lambda: "without a session for" in browser.find_element(By.ID, "zk-session").text and browser.find_element(By.ID, "zk-session").text, 10, "the outage")
+        assert away in session
+        assert browser.find_element(By.XPATH, "//div[dt='announced']/dd").text == "no"
+        assert browser.find_element(By.ID, "zk-state").text != "connected"
+        (row,) = cells(browser, "table.members[data-service='echo'] tbody tr")
+        assert row == ["no ZooKeeper session: the members cannot be read"]
