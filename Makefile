@@ -21,7 +21,7 @@ APT_PACKAGES += libhttpclient-java libhttpcore-java libcommons-logging-java
 # systemd-analyze verifies deploy/systemd's unit (the tests run it; systemd need not be init).
 APT_PACKAGES += systemd
 
-.PHONY: run test bench bundle docs deps system-deps clean
+.PHONY: run test fuzz bench bundle docs deps system-deps clean
 
 # echo, eventlog and mock in one process with an embedded ZooKeeper; prints where to look.
 # Ctrl-C drains and stops it all. Flags: make run ARGS="--http-port 8080" (aviary dev --help).
@@ -30,6 +30,12 @@ run: deps
 
 test: deps
 	$(BIN)/python -m pytest -q
+
+# The decoders' fuzz targets (tests/fuzz), long and randomized; `make test` runs them bounded.
+# A crash it finds goes into tests/fuzz/regressions.py.
+FUZZ_EXAMPLES ?= 20000
+fuzz: deps
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz
 
 # The docs site (docs/, mkdocs.yml) into build/site, strictly: a broken link or reference, or a
 # setting the reference pages cannot describe, fails the build. Open build/site/index.html.

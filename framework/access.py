@@ -1,4 +1,5 @@
-"""Who may call what: per-method allow-lists of peer identities.
+"""Who may call what: per-method allow-lists of peer identities, and who may change the
+process through the admin port.
 
 A service's ``allow`` setting maps method names to the identities (see `framework.tls`) that
 may call them; ``"*"`` applies to every method not named. A method with no entry (and no
@@ -13,11 +14,20 @@ From the environment or ``--set``: ``payments.allow=refund=spiffe://prod/billing
 `AllowList` is the filter enforcing it, in the one chain every transport goes through: a caller
 outside the list gets `PermissionDenied` (HTTP 403, Thrift TApplicationException) and the
 handler never runs.
+
+The admin port's ``admin_allow`` takes the same table (keyed by admin path instead of method)
+or just a list, and its entries may be networks as well as identities; see `AdminAllow`::
+
+    admin_allow = ["10.0.0.0/8", "spiffe://prod/ops"]     # every admin endpoint that writes
+    [admin_allow]
+    "/quitquitquit" = ["10.0.0.0/8"]
+    "*" = ["spiffe://prod/ops"]
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+import ipaddress
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import ConfigError, PermissionDenied
 
@@ -26,7 +36,7 @@ if TYPE_CHECKING:
     from .filters import Handler
     from .service import Call, Service
 
-__all__ = ["parse_allow", "AllowList", "allow_lists"]
+__all__ = ["parse_allow", "AllowList", "allow_lists", "AdminAllow", "parse_admin_allow", "is_loopback"]
 
 Rules = dict[str, frozenset[str]]
 
@@ -101,3 +111,81 @@ def allow_lists(settings: Settings, services: list[Service]) -> AllowList | None
             raise ConfigError(setting, "allow-lists check client certificate identities: set tls_cert and tls_ca, with tls_client_auth required or optional")
         rules[service.name] = rule
     return AllowList(rules) if rules else None
+
+
+# -- the admin port ----------------------------------------------------------------------------
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a peer address is this machine's loopback (127.0.0.0/8, ::1, or IPv4 loopback
+    mapped into IPv6, as a socket bound to ``::`` reports it)."""
+    address = _address(host)
+    return address is not None and address.is_loopback
+
+
+def _address(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not host:
+        return None
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+class AdminAllow:
+    """Who, besides loopback, may use the admin endpoints that change the process: per admin
+    path (``"*"``: every path not named), networks the peer's address is in and TLS identities
+    (`framework.tls`) the peer presents; either admits."""
+
+    __slots__ = ("networks", "identities")
+
+    def __init__(self, rules: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.networks: dict[str, tuple[Network, ...]] = {}
+        self.identities: dict[str, frozenset[str]] = {}
+        for path, entries in (rules or {}).items():
+            nets, ids = [], set()
+            for entry in entries:
+                try:
+                    nets.append(ipaddress.ip_network(entry, strict=False))
+                except ValueError:
+                    ids.add(entry)
+            self.networks[path] = tuple(nets)
+            self.identities[path] = frozenset(ids)
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self.networks)
+
+    @property
+    def names_identities(self) -> bool:
+        return any(self.identities.values())
+
+    def permits(self, path: str, host: str | None, identity: str | None) -> bool:
+        if is_loopback(host):
+            return True
+        key = path if path in self.networks else "*"
+        if identity is not None and identity in self.identities.get(key, ()):
+            return True
+        address = _address(host)
+        return address is not None and any(address in net for net in self.networks.get(key, ()))
+
+
+def parse_admin_allow(v: Any) -> dict[str, list[str]]:
+    """A list of networks and identities (every endpoint that writes), text ``a,b``, or the
+    `parse_allow` table/text keyed by admin path: ``/quitquitquit=10.0.0.0/8;*=spiffe://ops``.
+    The value kept is plain data, ``{path: [entry, …]}`` (it is shown on /admin/registry.json);
+    `AdminAllow` is built from it."""
+    if isinstance(v, (list, tuple)):
+        v = {"*": list(v)}
+    elif isinstance(v, str) and "=" not in v:
+        v = {"*": [e.strip() for e in v.split(",") if e.strip()]}
+    rules = parse_allow(v)
+    for path in rules:
+        if path != "*" and not path.startswith("/"):
+            raise ValueError(f"expected an admin path such as /quitquitquit, or \"*\", got {path!r}")
+    return {path: sorted(entries) for path, entries in rules.items()}

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 from .errors import AviaryError
 
-__all__ = ["main", "build_parser", "add_run_flags", "flags_from", "reload_or_check", "COMMANDS"]
+__all__ = ["main", "build_parser", "add_run_flags", "flags_from", "reload_or_check", "settings_help", "COMMANDS"]
 
 
 COMMANDS = "aviary.commands"
@@ -40,7 +40,7 @@ def add_run_flags(p: argparse.ArgumentParser, *, workers: bool = True) -> None:
     p.add_argument("--http-port", metavar="N", help="HTTP port of the first service")
     p.add_argument("--admin-port", metavar="N", help="admin port")
     if workers:
-        p.add_argument("--workers", metavar="N", help="serving processes (0: one per core)")
+        p.add_argument("--workers", metavar="N", help="serving processes (default 1; auto or 0: one per core)")
     p.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="any setting, e.g. eventlog.data_dir=/tmp/ev")
     p.add_argument("--reload", action="store_true", help="restart when a .py or .thrift of the services changes (development)")
@@ -64,6 +64,17 @@ def reload_or_check(args: argparse.Namespace, settings: Any, services: Sequence[
     return None
 
 
+def settings_help() -> str:
+    """Every host-wide setting with its default and why, for ``aviary run --help``."""
+    from .config import HOST_SETTINGS
+
+    lines = ["settings (TOML file, AVIARY_<NAME> variables, --set NAME=VALUE; later wins):"]
+    for s in HOST_SETTINGS:
+        lines.append(f"  {s.name} = {s.default!r}")
+        lines.append(f"      {s.help}")
+    return "\n".join(lines)
+
+
 def flags_from(args: argparse.Namespace) -> dict[str, Any]:
     """The flags `add_run_flags` parsed, as `framework.config.load` takes them."""
     flags: dict[str, Any] = {}
@@ -83,6 +94,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from . import config, plugins
     from .host import assemble, configure_logging
 
+    configure_logging()  # before the settings load: an ignored AVIARY_* variable is logged like any line
     settings = config.load(args.config, flags=flags_from(args))
     configure_logging(settings.log_level)
     done = reload_or_check(args, settings, args.services)
@@ -120,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``aviary`` command's parser, with the subcommands of installed packages."""
     parser = argparse.ArgumentParser(prog="aviary", description="Serve Thrift IDL services over Thrift and REST, announced in ZooKeeper.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run services by name (entry points in aviary.services)")
+    run = sub.add_parser(
+        "run", help="run services by name (entry points in aviary.services)", epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     run.add_argument("services", nargs="+", metavar="SERVICE")
     add_run_flags(run)
     run.set_defaults(fn=_cmd_run)

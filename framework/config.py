@@ -6,17 +6,25 @@ Host-wide settings sit at the top of the file; per-service ones under ``[service
 (ports, and whatever the service's plugin declares). Environment: ``AVIARY_THRIFT_PORT=9999``,
 ``AVIARY_EVENTLOG__DATA_DIR=/var/lib/events`` (service, two underscores, setting).
 Flags: ``--thrift-port 9999``, or ``--set eventlog.data_dir=/var/lib/events`` for any setting.
+
+A file or a flag naming no setting stops start-up (a typo must not pass unnoticed); an
+``AVIARY_*`` variable naming none is ignored with one warning line naming it, because the
+environment is shared with the platform: Kubernetes sets ``AVIARY_ECHO_SERVICE_HOST``,
+``AVIARY_ECHO_PORT=tcp://…`` and more in every pod of a namespace with a Service named
+``aviary-echo``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .access import parse_allow
+from .access import parse_admin_allow, parse_allow
 from .errors import ConfigError
 
 __all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
@@ -74,6 +82,16 @@ def non_negative(v: Any) -> int:
     if n < 0:
         raise ValueError(f"expected a number of at least 0, got {n}")
     return n
+
+
+def worker_count(v: Any) -> int:
+    """Serving processes: a number of at least 1, or ``auto`` (also 0): one per core."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return 0
+    try:
+        return non_negative(v)
+    except ValueError:
+        raise ValueError(f"expected a number of processes of at least 1, or auto (one per core), got {v!r}") from None
 
 
 def number(v: Any) -> float:
@@ -178,14 +196,36 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("thrift_port", 9999, port, "Thrift port of the first service (0: any free port)"),
     Setting("http_port", 8888, port, "HTTP port of the first service (0: any free port)"),
     Setting("admin_port", 9990, port, "admin HTTP port (0: any free port)"),
-    Setting("workers", 0, non_negative, "serving processes sharing the ports (0: one per core)"),
+    Setting(
+        "admin_allow",
+        {},
+        parse_admin_allow,
+        "who besides loopback may use admin endpoints that change the process (POST /quitquitquit, …): networks and/or TLS identities, "
+        "a list, or a table by admin path like allow's (see framework.access); reading endpoints are open to all",
+    ),
+    Setting("workers", 1, worker_count, "serving processes sharing the ports: 1, N, or auto (0): one per core; each has its own handler and memory"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("max_json_depth", 64, positive, "deepest nesting of arrays and objects accepted in a JSON body; deeper gets 400"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
+    Setting("max_connections", 10000, positive, "connections each port holds at most; past it a new connection is closed as it is accepted"),
+    Setting(
+        "http_header_timeout_s", 10.0, number, "an HTTP request's head must arrive within this long of the connection opening or its first byte, else 408 and close (0: no limit)"
+    ),
+    Setting("thrift_idle_timeout_s", 0.0, number, "close a Thrift connection with no call running and nothing received for this long (0: never, as Finagle)"),
     Setting("max_pending_calls", 0, non_negative, "calls a service may have pending before it refuses more, retryably (NACK, LOADSHEDDING, 503; 0: no limit)"),
     Setting("handler_threads", 32, positive, "threads running plain (non-async) handler methods"),
-    Setting("drain_grace_s", 0.0, number, "after leaving ZooKeeper, keep serving this long before closing ports (Finagle clients smooth removals over ~10 s)"),
-    Setting("shutdown_timeout_s", 30.0, number, "longest wait for in-flight calls at shutdown"),
+    Setting(
+        "drain_grace_s",
+        5.0,
+        number,
+        "after leaving ZooKeeper, keep serving this long before closing ports: ZooKeeper's watchers (Aviary's clients) see the member go "
+        "within milliseconds, Kubernetes' Service routing within a second or two; 5 s covers both with margin, and with "
+        "shutdown_timeout_s fits Kubernetes' default 30 s terminationGracePeriodSeconds (README: Defaults)",
+    ),
+    Setting(
+        "shutdown_timeout_s", 20.0, number, "longest wait for calls in flight once the ports close (with drain_grace_s: 25 s, under Kubernetes' default 30 s)"
+    ),
     Setting("docs_url", "", text, "where the admin dashboard's docs link points, e.g. your built docs site (empty: the dashboard's own list of admin routes)"),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
     Setting("telemetry", True, boolean, "per-method metrics and tracing on every call (off only to measure what they cost)"),
@@ -238,6 +278,10 @@ class Settings:
         for key, value in raw.items():
             spec = specs.get(key)
             where = self.sources.get(f"services.{name}.{key}", "the config file")
+            if spec is None and where.startswith(ENVIRONMENT):
+                _ignored(where[len(ENVIRONMENT) :], f"service {name!r} has no setting {key!r}")
+                del self.services[name][key]  # ignored once: not warned again, not passed to workers
+                continue
             if spec is None:
                 known = ", ".join(sorted(specs))
                 raise ConfigError(f"services.{name}.{key}", f"unknown setting for service {name!r} (from {where}; known: {known})")
@@ -255,6 +299,18 @@ class Settings:
         if key not in raw:
             return spec.default
         return _parse(spec, raw[key], f"services.{name}.{key}", self.sources.get(f"services.{name}.{key}", "the config file"))
+
+
+ENVIRONMENT = "environment variable "  # how a value's source reads when it came from the environment
+_SERVICE_LINK = re.compile(r"^(tcp|udp|sctp)://[^/\s]+:\d+$")
+log = logging.getLogger("aviary.config")
+
+
+def _ignored(variable: str, why: str) -> None:
+    """An ``AVIARY_*`` variable that is not Aviary's: platforms set such variables themselves
+    (Kubernetes, for every Service of the namespace: ``<SERVICE>_SERVICE_HOST``,
+    ``<SERVICE>_PORT``, …), so one line says so and start-up carries on."""
+    log.warning("ignoring environment variable %s: %s (aviary run --help lists the settings)", variable, why)
 
 
 def _parse(spec: Setting, value: Any, name: str, where: str) -> Any:
@@ -319,13 +375,18 @@ def load(
         if not key.startswith("AVIARY_"):
             continue
         rest = key[len("AVIARY_") :].lower()
-        if "__" in rest:
+        where = f"{ENVIRONMENT}{key}"
+        if _SERVICE_LINK.match(value):
+            # Kubernetes' service link of a Service named aviary-<x> (AVIARY_<X>_PORT=tcp://…):
+            # never a value of Aviary's, even when <x> happens to spell a setting (aviary-http).
+            _ignored(key, "its value is a Kubernetes service link (tcp://HOST:PORT), not a setting's value")
+        elif "__" in rest:
             svc, _, setting = rest.partition("__")
-            put(f"services.{svc}.{setting}", value, f"environment variable {key}")
+            put(f"services.{svc}.{setting}", value, where)  # checked, leniently, by Settings.service
         elif rest in specs:
-            put(rest, value, f"environment variable {key}")
+            put(rest, value, where)
         else:
-            raise ConfigError(rest, f"unknown setting (from environment variable {key}); known: {', '.join(sorted(specs))}")
+            _ignored(key, "it names no setting")
     for key, value in (flags or {}).items():
         if value is None:
             continue

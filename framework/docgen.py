@@ -29,6 +29,8 @@ KINDS: dict[Callable[[Any], Any], str] = {
     config.size: "size (bytes, or 16MiB, 512KiB …)",
     config.zk_path: "ZooKeeper path",
     access.parse_allow: "table {method = [identity, …]}",
+    access.parse_admin_allow: "list [network or identity, …], or table {admin path = […]}",
+    config.worker_count: "whole number ≥ 1, or `auto` (0): one per core",
     config.dtab_text: "dtab (Finagle's delegation table: `/s => /$/zk2/…`)",
 }
 

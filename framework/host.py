@@ -1,16 +1,20 @@
 """The process lifecycle: start services on their ports, announce readiness, stop cleanly.
 
 One host runs one or more services in one process on one uvloop event loop; each service has
-its own Thrift port and HTTP port. Start-up prints one ``ready`` line per service, so scripts
-and tests can wait for it::
+its own Thrift port and HTTP port. Start-up prints one ``ready`` line per service, with the
+address each port is bound to, so scripts and tests can wait for it::
 
     ready echo thrift=127.0.0.1:9999 http=127.0.0.1:8888
 
-SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery
-and tell multiplexing clients to go elsewhere), keep serving for ``drain_grace_s`` if anything
-was withdrawn, stop accepting, finish the calls in flight (at most ``shutdown_timeout_s``), run
-the services' stop hooks, stop the extensions (last started, first stopped), exit 0. A second
-signal exits at once.
+When ``bind`` is a wildcard (``0.0.0.0``, the default, or ``::``) one more line says that the
+ports are open on every interface.
+
+SIGTERM or SIGINT stops it in order: *drain* (extensions withdraw the process from discovery;
+HTTP responses say ``Connection: close`` from now on), keep serving for ``drain_grace_s`` if
+anything was withdrawn (default 5 s: README "Defaults, and why"), stop accepting, close each
+connection between requests (Mux sessions get Tdrain first), finish the calls in flight (at
+most ``shutdown_timeout_s``), run the services' stop hooks, stop the extensions (last
+started, first stopped), exit 0. A second signal exits at once.
 
 SIGHUP reads the TLS certificates again (`framework.tls`): new connections use them,
 established ones carry on. With ``workers`` above 1, `assemble` returns a
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import os
 import signal
@@ -33,22 +38,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, TextIO
 
-import uvicorn
-
 from . import access, tls
 from .access_log import access_log
 from .admission import admission_control
 from .config import Settings
+from .connections import Limits, raise_descriptor_limit
 from .dtab import set_base_dtab
 from .errors import ConfigError
 from .filters import Filter
+from .http_port import HttpPort
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift import header, json_protocol
 from .thrift.mux import sniff as mux_sniff
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "port_is_free", "serve_http", "configure_logging"]
+__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "bound", "port_is_free", "configure_logging"]
 
 log = logging.getLogger("aviary.host")
 
@@ -94,30 +99,10 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool 
     return sock
 
 
-async def serve_http(app: Any, sock: socket.socket, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    """Serve the ASGI `app` on the listening `sock` with uvicorn on the running loop: the one
-    way every HTTP port of the process (REST, admin) is served. Returns the server and the
-    task of its main loop; stop with ``server.should_exit = True`` then ``await server.shutdown()``."""
-    config = uvicorn.Config(
-        app,
-        loop="none",
-        http="httptools",
-        lifespan="off",
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
-    )
-    config.load()
-    ssl_context = tls.server_context(settings)
-    if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
-        config.ssl = ssl_context
-        config.http_protocol_class = tls.http_protocol()  # puts the peer's certificate in the scope
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
-    await server.startup(sockets=[sock])
-    return server, asyncio.get_running_loop().create_task(server.main_loop())
+def bound(sock: socket.socket) -> tuple[str, int]:
+    """(host, port) a socket is bound to, as the ready lines show it."""
+    name = sock.getsockname()
+    return name[0], name[1]
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -165,16 +150,13 @@ class Extension(Protocol):
 
 
 class _Running:
-    """A started service: its servers and sockets."""
+    """A started service: its two ports."""
 
-    def __init__(
-        self, service: Service, thrift: ThriftServer | None, http: uvicorn.Server, ticker: asyncio.Task[None], over_http: ThriftServer | None = None
-    ) -> None:
+    def __init__(self, service: Service, thrift: ThriftServer | None, http: HttpPort, over_http: ThriftServer | None = None) -> None:
         self.service = service
         self.thrift = thrift
         self.over_http = over_http  # Thrift over the HTTP port: drained for its oneway calls
         self.http = http
-        self.ticker = ticker
 
 
 class Host:
@@ -218,9 +200,15 @@ class Host:
             log.info("%s", line)
 
     @property
-    def _display_host(self) -> str:
+    def on_every_interface(self) -> bool:
+        """Whether ``bind`` is a wildcard: the ports are open to other hosts."""
         bind = self.settings.bind
-        return "127.0.0.1" if bind in ("0.0.0.0", "") else ("::1" if bind == "::" else bind)
+        if bind == "":
+            return True
+        try:
+            return ipaddress.ip_address(bind).is_unspecified
+        except ValueError:  # a host name: one interface's address
+            return False
 
     # -- ports -------------------------------------------------------------------------------------
     def _ports_for(self, index: int, service: Service, taken: set[int], own_thrift: bool = True) -> dict[str, int]:
@@ -253,6 +241,7 @@ class Host:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        raise_descriptor_limit()  # before any port opens (framework.connections)
         await self.start_services()
         self.started_at = time.time()
         for ext in self.extensions:
@@ -260,6 +249,11 @@ class Host:
             self._started.append(ext)
         for eps in self.endpoints.values():
             self.say(f"ready {eps.service} " + " ".join(f"{k}={h}:{p}" for k, (h, p) in eps.ports.items()))
+        if self.on_every_interface and not self.reuse_port:  # said once per host, not by each worker
+            self.say(
+                f"listening on every interface (bind = {self.settings.bind or '0.0.0.0'}): these ports are open to other hosts; "
+                "admin endpoints that change the process answer loopback and admin_allow only"
+            )
 
     async def start_services(self) -> None:
         """Start every service on its ports and fill `endpoints`. (A `Supervisor` overrides
@@ -281,9 +275,9 @@ class Host:
         for service in self.services:
             owner = owners[service.name]
             groups[owner] = (*groups.get(owner, ()), (service, chains[service.name]))
-        options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=THRIFT_SNIFFERS)
+        options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=THRIFT_SNIFFERS, limits=Limits.of(s))
         http_options = ServerOptions(max_frame_bytes=s.max_frame_bytes, stall_timeout_s=s.stall_timeout_s, sniffers=HTTP_SNIFFERS, upgrade=False)
-        thrift_ports: dict[str, int] = {}
+        thrift_ports: dict[str, tuple[str, int]] = {}  # owner -> where its Thrift port is bound
         for index, service in enumerate(self.services):
             ports = self._ports_for(index, service, taken, own_thrift=owners[service.name] == service.name)
             chain = chains[service.name]
@@ -293,15 +287,15 @@ class Host:
                 thrift_sock = self._bind(service, "thrift", ports["thrift"])
                 thrift = ThriftServer(service, chain, options, shared=others)
                 await thrift.start(thrift_sock, ssl=ssl_context)
-                thrift_ports[service.name] = thrift_sock.getsockname()[1]
+                thrift_ports[service.name] = bound(thrift_sock)
             http_sock = self._bind(service, "http", ports["http"])
             # Thrift over HTTP on the service's HTTP port: plain callers reach this service.
             over_http = ThriftServer(service, chain, http_options, shared=others)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, thrift=over_http)
-            http, ticker = await serve_http(app, http_sock, s)
-            self.running.append(_Running(service, thrift, http, ticker, over_http))
-            host = self._display_host
-            eps = Endpoints(service.name, {"thrift": (host, thrift_ports[owners[service.name]]), "http": (host, http_sock.getsockname()[1])})
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth, thrift=over_http)
+            http = HttpPort(app, s, "srv", service.name, "http")
+            await http.start(http_sock)
+            self.running.append(_Running(service, thrift, http, over_http))
+            eps = Endpoints(service.name, {"thrift": thrift_ports[owners[service.name]], "http": bound(http_sock)})
             self.endpoints[service.name] = eps
 
     def _thrift_port_owners(self) -> dict[str, str]:
@@ -334,10 +328,17 @@ class Host:
         if not self._in_run:  # a host driven without run() (tests): stop it directly
             asyncio.get_running_loop().create_task(self.stop())
 
+    def begin_drain(self) -> None:
+        """The drain starts: HTTP responses say ``Connection: close`` from now on, so keep-alive
+        callers reconnect, and find other members, while this one still serves."""
+        for r in self.running:
+            r.http.drain()
+
     async def stop(self) -> None:
         if self._stopping:
             return
         self._stopping = True
+        self.begin_drain()
         withdrawn = False
         for ext in self._started:
             try:
@@ -362,17 +363,15 @@ class Host:
         for r in self.running:
             if r.thrift is not None:
                 r.thrift.close()
-            for srv in r.http.servers:
-                srv.close()
+            r.http.close()
         self.say("stopping: ports closed to new connections, finishing calls in flight")
         await asyncio.gather(*(self._stop_one(r, self.settings.shutdown_timeout_s) for r in self.running))
         for r in reversed(self.running):
             await r.service.stop()
 
     async def _stop_one(self, r: _Running, timeout: float) -> None:
-        r.http.should_exit = True
         drains = [t.drain(timeout) for t in (r.thrift, r.over_http) if t is not None]
-        await asyncio.gather(*drains, r.http.shutdown(), r.ticker, return_exceptions=True)
+        await asyncio.gather(*drains, r.http.stop(), return_exceptions=True)
 
     def reload(self) -> None:
         """SIGHUP: read the TLS certificate, key and CA files again. New connections use them;

@@ -13,7 +13,7 @@ import os
 import re
 import itertools
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -104,6 +104,15 @@ class Field:
     default: Any
     doc: str = ""
     annotations: dict[str, str] = field(default_factory=dict)
+    argument: bool = False  # a method's argument, not a struct's field
+
+    @property
+    def needed(self) -> bool:
+        """Must be given: a required field, or an argument without a default. Thrift ignores
+        `optional` in argument lists and the handler is called with every argument, so a
+        missing one is the caller's error (400 / PROTOCOL_ERROR), not a None for the handler
+        to trip over. (`required` stays what the IDL says.)"""
+        return self.required or (self.argument and self.default is None)
 
 
 @dataclass(eq=False)
@@ -401,10 +410,11 @@ class _Describer:
                 result = f.type
             else:
                 throws.append(f)
+        args = [replace(f, argument=True) for f in self.fields_of(args_cls, line)]  # see Field.needed
         return Method(
             name=name,
             service=owner,
-            args=self.fields_of(args_cls, line),
+            args=args,
             result=result,
             throws=throws,
             oneway=bool(getattr(result_cls, "oneway", False)),

@@ -118,6 +118,10 @@ class Service:
         # service is announced, the others are marked STOPPED (zk2 callers skip them) and are
         # marked ALIVE again when it withdraws (the mock plugin's replace mode).
         self.announce_mode = "shadow"
+        # True: at most one process of a host may serve this service (state that cannot be
+        # shared, such as the event log's write-ahead log). Under ``--workers N`` it runs in
+        # worker 1 only, while the host's other services run in every worker.
+        self.one_process = False
         # Pages of this service's HTTP port worth a link on the admin dashboard: label -> path
         # (the event log's viewer, say).
         self.pages: dict[str, str] = {}

@@ -9,7 +9,7 @@ Four settings say it all (see `framework.config.HOST_SETTINGS`):
   present no certificate; one it presents must verify) or ``none``.
 
 `server_context(settings)` is the server side: the Thrift ports and every HTTP port (REST and
-admin, all served by `framework.host.serve_http`) share it. `client_context(settings)` is the
+admin, all served by `framework.http_port.HttpPort`) share it. `client_context(settings)` is the
 client side, presenting the same certificate. `reload(settings)` (the host calls it on SIGHUP)
 reads the files again: new handshakes use the new certificates and CAs, established
 connections carry on untouched; files that do not load leave the old ones in place.
@@ -22,7 +22,6 @@ name. It reaches `Context.identity` on both transports; `framework.access` allow
 from __future__ import annotations
 
 import asyncio
-import functools
 import ssl
 import weakref
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 from .config import Settings
 from .errors import ConfigError
 
-__all__ = ["server_context", "client_context", "reload", "peer_identity", "scope_identity", "http_protocol"]
+__all__ = ["server_context", "client_context", "reload", "peer_identity", "scope_identity", "asgi_tls"]
 
 _CLIENT_AUTH = {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}
 
@@ -178,7 +177,7 @@ def _rfc4514(cert: dict[str, Any]) -> str | None:
 _TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
 
 
-def _asgi_tls(transport: asyncio.BaseTransport) -> dict[str, Any] | None:
+def asgi_tls(transport: asyncio.BaseTransport) -> dict[str, Any] | None:
     """The ASGI TLS extension (``scope["extensions"]["tls"]``) of one connection, plus
     Aviary's ``identity`` (see `peer_identity`)."""
     obj = transport.get_extra_info("ssl_object")
@@ -204,27 +203,3 @@ def scope_identity(scope: dict[str, Any]) -> str | None:
         return None
     tls = ext.get("tls")
     return tls.get("identity") if tls else None
-
-
-@functools.cache
-def http_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's httptools protocol, with the TLS extension in every request's scope.
-
-    uvicorn does not fill ``scope["extensions"]["tls"]``; the connection's transport is the
-    only place that knows the peer certificate, so the extension is computed once per
-    connection and attached to each request's scope as it begins."""
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class TlsHttpProtocol(HttpToolsProtocol):
-        _tls: dict[str, Any] | None = None
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._tls = _asgi_tls(transport)
-
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            if self._tls is not None:
-                self.scope["extensions"] = {"tls": self._tls}  # type: ignore[typeddict-unknown-key]
-
-    return TlsHttpProtocol

@@ -1,7 +1,7 @@
 """Workers: N serving processes on the same ports, under one supervisor.
 
-``aviary run … --workers N`` (setting ``workers``; 0, the default, means one per core) makes
-the process a `Supervisor`:
+``aviary run … --workers N`` (setting ``workers``; the default is 1, no supervisor; ``auto`` or
+0 means one per core) makes the process a `Supervisor`:
 
 * it claims every port first (bound, not listening: port 0 becomes a real port here), then
   starts N workers, fresh interpreters (``fork`` + ``exec``: nothing of the supervisor's event
@@ -12,12 +12,17 @@ the process a `Supervisor`:
   host:port; each worker builds its host with ``assemble(..., worker=True)``: the same filters,
   no extensions;
 * the ``ready`` lines are printed once, by the supervisor, when every worker listens;
-* SIGTERM/SIGINT: the extensions drain (withdraw from ZooKeeper, wait ``drain_grace_s``), then
-  every worker gets SIGTERM and drains its calls in flight; exit 0 when all exited cleanly;
+* SIGTERM/SIGINT: the extensions drain (withdraw from ZooKeeper), every worker is told so (its
+  HTTP responses say ``Connection: close``), ``drain_grace_s`` passes, then every worker gets
+  SIGTERM and drains its calls in flight; exit 0 when all exited cleanly;
 * SIGHUP reaches every worker (each reloads its TLS certificates), and the supervisor's own
   ports (the admin port);
 * a worker that dies is restarted (after a short backoff if it keeps dying); its lines on
   stdout are relayed as ``worker N: …``.
+
+A service that must run in one process only (``Service.one_process``: the event log, whose
+write-ahead log has one writer) is served by worker 1 alone; the host's other services run in
+every worker. When every service is such, the host has one worker.
 
 Workers rebuild the services from their plugin names (``service.plugin``), so a service built
 in code rather than by name (`framework.plugins.create`) runs with ``workers = 1`` only.
@@ -38,7 +43,7 @@ from typing import Any
 
 from .config import HOST_SETTINGS, Settings
 from .errors import AviaryError, ConfigError
-from .host import Endpoints, Host, bind_socket
+from .host import Endpoints, Host, bind_socket, bound
 from .metrics import registry
 from .recent_errors import recent_errors
 from .service import Service
@@ -54,19 +59,22 @@ _MAX_BACKOFF_S = 10.0
 # on its stdout, once a second and once more when it stops.
 _METRICS = b"metrics "
 _METRICS_EVERY_S = 1.0
+_DRAIN = b"drain\n"  # supervisor -> worker, on stdin: the drain began
 
 
 def count(settings: Settings) -> int:
-    """Serving processes the settings ask for (``workers = 0``: one per core this may use)."""
+    """Serving processes the settings ask for (``workers = auto``, stored as 0: one per core this
+    process may use)."""
     return settings.workers or len(os.sched_getaffinity(0))
 
 
 class _Worker:
     """One serving process: a fresh interpreter running `worker_main`."""
 
-    def __init__(self, index: int, spec: bytes, supervisor: Supervisor) -> None:
+    def __init__(self, index: int, spec: bytes, services: int, supervisor: Supervisor) -> None:
         self.index = index
         self.spec = spec
+        self.services = services  # how many services it serves: as many ready lines mean ready
         self.supervisor = supervisor
         self.proc: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
@@ -97,7 +105,7 @@ class _Worker:
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         """The worker's stdout: its ``ready`` lines mark it ready; other lines are relayed."""
         assert proc.stdout is not None
-        expect = len(self.supervisor.services)
+        expect = self.services
         while line := await proc.stdout.readline():
             if line.startswith(_METRICS):
                 try:
@@ -131,6 +139,12 @@ class _Worker:
                 raise AviaryError(f"worker {self.index} did not get ready within {_READY_TIMEOUT_S:g}s")
             raise AviaryError(f"worker {self.index} exited ({_status(self.proc.returncode)}) before it was ready; its error is above")
         exited.cancel()
+
+    def tell(self, line: bytes) -> None:
+        """A line on the worker's stdin (the spec went first; the pipe stays open)."""
+        stdin = self.proc.stdin if self.proc is not None else None
+        if stdin is not None and not stdin.is_closing():
+            stdin.write(line)
 
     def signal(self, sig: int) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -170,22 +184,24 @@ class Supervisor(Host):
         unnamed = [s.name for s in services if s.plugin is None]
         if unnamed:
             raise ConfigError("workers", f"{', '.join(unnamed)} was built in code, not by plugin name, so worker processes cannot rebuild it: use workers = 1")
-        self.count = count(settings)
+        shared = [s for s in services if not s.one_process]
+        self.count = count(settings) if shared else 1
         self.workers: list[_Worker] = []
         self.status = 0
         self._holds: list[socket.socket] = []
         self._watchers: list[asyncio.Task[None]] = []
 
     # -- ports -------------------------------------------------------------------------------------
-    def _claim(self, service: Service, kind: str, port: int) -> int:
+    def _claim(self, service: Service, kind: str, port: int) -> tuple[str, int]:
         """Hold `port` for the workers: bound with SO_REUSEPORT, never listening, so the kernel
         hands connections to the workers only. A plain bind first, so a port someone else
         uses (even with SO_REUSEPORT) fails here with the setting named, as without workers."""
         probe = self._bind(service, kind, port, listen=False)
         port = probe.getsockname()[1]
         probe.close()
-        self._holds.append(bind_socket(self.settings.bind, port, reuse_port=True, listen=False))
-        return port
+        held = bind_socket(self.settings.bind, port, reuse_port=True, listen=False)
+        self._holds.append(held)
+        return bound(held)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start_services(self) -> None:
@@ -196,26 +212,33 @@ class Supervisor(Host):
             own_thrift = owners[service.name] == service.name
             ports = self._ports_for(index, service, taken, own_thrift=own_thrift)
             claimed = {kind: self._claim(service, kind, ports[kind]) for kind in ports}
-            services.setdefault(service.name, {}).update({f"{k}_port": p for k, p in claimed.items()})
-            host = self._display_host
+            services.setdefault(service.name, {}).update({f"{k}_port": p for k, (_, p) in claimed.items()})
             if not own_thrift:  # served on its owner's port (claimed above: owners come first)
-                claimed = {"thrift": self.endpoints[owners[service.name]].ports["thrift"][1], **claimed}
-            self.endpoints[service.name] = Endpoints(service.name, {k: (host, p) for k, p in claimed.items()})
-        spec = json.dumps(
-            {
-                "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},
-                "services": services,
-                "sources": self.settings.sources,
-                "plugins": [s.plugin for s in self.services],
-            },
-            default=str,
-        ).encode()
-        self.workers = [_Worker(i + 1, spec, self) for i in range(self.count)]
+                claimed = {"thrift": self.endpoints[owners[service.name]].ports["thrift"], **claimed}
+            self.endpoints[service.name] = Endpoints(service.name, claimed)
+
+        def spec(plugins: list[str | None]) -> bytes:
+            return json.dumps(
+                {
+                    "settings": {**{s.name: getattr(self.settings, s.name) for s in HOST_SETTINGS}, "workers": 1},
+                    "services": services,
+                    "sources": self.settings.sources,
+                    "plugins": plugins,
+                },
+                default=str,
+            ).encode()
+
+        every = [s.plugin for s in self.services]
+        shared = [s.plugin for s in self.services if not s.one_process]
+        self.workers = [_Worker(1, spec(every), len(every), self)]
+        self.workers += [_Worker(i + 1, spec(shared), len(shared), self) for i in range(1, self.count)]
         for w in self.workers:
             await w.spawn()
         await asyncio.gather(*(w.wait_ready() for w in self.workers))
         pids = ", ".join(str(w.pid) for w in self.workers)
-        self.say(f"workers: {self.count} serving processes (pids {pids})")
+        single = [s.name for s in self.services if s.one_process]
+        alone = f"; {', '.join(single)} in worker 1 only (one process by design)" if single else ""
+        self.say(f"workers: {self.count} serving processes (pids {pids}){alone}")
         loop = asyncio.get_running_loop()
         self._watchers = [loop.create_task(self._watch(w)) for w in self.workers]
 
@@ -259,6 +282,13 @@ class Supervisor(Host):
             sock.close()
         self._holds.clear()
 
+    def begin_drain(self) -> None:
+        """Tell every worker the drain began (a line on its stdin): its HTTP responses say
+        ``Connection: close`` through the grace period, before its SIGTERM."""
+        super().begin_drain()
+        for w in self.workers:
+            w.tell(_DRAIN)
+
     def reload(self) -> None:
         super().reload()  # the supervisor's own ports (the admin port)
         for w in self.workers:
@@ -299,7 +329,7 @@ async def _serve(host: Host) -> int:
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGHUP, host.reload)
-    orphaned = loop.create_task(_supervisor_gone(stop))
+    orphaned = loop.create_task(_from_supervisor(host, stop))
     try:
         await host.start()
     except BaseException:
@@ -331,11 +361,14 @@ async def _report_metrics() -> None:
         await asyncio.sleep(_METRICS_EVERY_S)
 
 
-async def _supervisor_gone(stop: asyncio.Event) -> None:
-    """Set `stop` when stdin (the supervisor's end of the pipe) closes."""
+async def _from_supervisor(host: Host, stop: asyncio.Event) -> None:
+    """Lines from the supervisor on stdin: ``drain`` starts the drain (`Host.begin_drain`);
+    the end of the pipe (the supervisor is gone) sets `stop`."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    await reader.read()
+    while line := await reader.readline():
+        if line == _DRAIN:
+            host.begin_drain()
     log.warning("the supervisor is gone: draining")
     stop.set()

@@ -53,11 +53,13 @@ struct Page {
   2: string cursor,
 }
 
-/** The batch or query is malformed; `field` says where, `reason` what to change. */
+/** The batch or query fits the IDL but is refused (a bad category, label or query, too
+ * large); `field` says where, `reason` what to change. HTTP 422: a 400 is a request that
+ * does not fit the IDL, so the two never mix in the REST contract. */
 exception Invalid {
   1: string field,
   2: string reason,
-} (http.status = "400")
+} (http.status = "422")
 
 /** The log cannot take the batch now (queue full, disk full); nothing was stored. */
 exception TryLater {

@@ -62,6 +62,7 @@ def defaults(data_dir: Path) -> dict[str, Any]:
         "zk_embedded_port": ZOOKEEPER_PORT if port_is_free("127.0.0.1", ZOOKEEPER_PORT) else 0,
         "env": "dev",
         "bind": "127.0.0.1",  # a laptop's demo: nothing listens beyond this machine unless asked
+        "drain_grace_s": 0,  # and Ctrl-C stops it at once: no callers elsewhere to wait for
         "log_level": "info",
         "services.echo.access_log": True,
         "services.eventlog.data_dir": str(data_dir),
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="aviary-dev-") as tmp:
         # workers is forced: echo's log handler must live in the process that serves echo
+        configure_logging()  # before the settings load: an ignored AVIARY_* variable is logged like any line
         settings = config.load(args.config, flags={**flags_from(args), "workers": 1}, defaults=defaults(Path(tmp) / "eventlog"))
         configure_logging(settings.log_level)
         done = reload_or_check(args, settings, SERVICES)  # --reload: each new process has its own data dir

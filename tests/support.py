@@ -46,6 +46,22 @@ def parse_ready(line: str) -> tuple[str, dict[str, tuple[str, int]]] | None:
     return m.group(1), eps
 
 
+def read_http_response(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response (head and a Content-Length body) from a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before a whole response head: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:] if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before the whole body: {data!r}"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 # A host on its own loop in a background thread: framework.testing's, which users test with too.
 InProcessHost = BackgroundHost
 
@@ -56,7 +72,9 @@ class AviaryProcess:
     def __init__(self, args: list[str], env: dict[str, str] | None = None, expect: int = 1, cwd: Path | None = None) -> None:
         self.args = args
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        self.env.setdefault("AVIARY_WORKERS", "1")  # one process, cheap; a test wanting workers passes --workers N
+        # Stopping waits for no callers (every aviary run announces, in an embedded ZooKeeper
+        # by default); a test of the default drain removes this before start().
+        self.env.setdefault("AVIARY_DRAIN_GRACE_S", "0")
         self.expect = expect
         self.cwd = cwd
         self.proc: subprocess.Popen[str] | None = None
@@ -86,7 +104,9 @@ class AviaryProcess:
 
         self._reader = threading.Thread(target=read, daemon=True)
         self._reader.start()
-        self.wait_for(lambda: len([k for k in self.endpoints if k != "admin"]) >= self.expect, timeout, "ready lines")
+        # Every service's ready line and then the admin port's (printed last); expect=0: none yet.
+        ready = lambda: len([k for k in self.endpoints if k != "admin"]) >= self.expect and (self.expect == 0 or "admin" in self.endpoints)  # noqa: E731
+        self.wait_for(ready, timeout, "ready lines")
         return self
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:

@@ -1,17 +1,19 @@
 """`ThriftClient`: framed TBinaryProtocol (strict), what Finagle's Thrift servers and Aviary's
-accept, encoded by THE compiled codec (`framework.thrift.codec`); or ThriftMux
-(``protocol="thriftmux"``, see `framework.client.mux`).
+accept, encoded by THE compiled codec (`framework.thrift.codec`); unframed ("buffered", for
+servers that speak only that: ``framed=False``, Finagle's ``withBufferedTransport``); or
+ThriftMux (``protocol="thriftmux"``, see `framework.client.mux`).
 
 Plain Thrift: one call at a time per connection (Thrift has no multiplexing); idle connections
 are pooled per member and reused. A pooled connection the member has closed is noticed before
 the write and replaced; a connection whose call timed out or broke is closed, never reused.
 
-Each new plain connection first tries Finagle's TTwitter upgrade, as a Finagle client does: it
+Each new framed connection first tries Finagle's TTwitter upgrade, as a Finagle client does: it
 sends the ``__can__finagle__trace__v3__`` probe once. A member that accepts gets every request
 on that connection behind a RequestHeader (trace ids, sampling, client id, Deadline and Retries
 contexts; see `framework.client.base.request_header`) and answers behind a ResponseHeader,
 which is skipped. A plain server answers UNKNOWN_METHOD and the connection stays plain Thrift.
-``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``).
+``ttwitter=False`` never probes (Finagle's ``withNoAttemptTTwitterUpgrade``); nor does an
+unframed connection (the probe is a frame).
 
 For Apache and fbthrift servers, on request: ``protocol="header"`` (THeader frames with
 binary, or compact with ``header_protocol="compact"``; ``header_transforms=["zlib"]``
@@ -32,7 +34,7 @@ from ..discovery.resolver import Address
 from ..errors import ConfigError, InvalidArgument, WireError
 from ..service import Call
 from ..thrift import header as theader
-from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec, CompactCodec
+from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 from ..thrift.json_protocol import JSON_CODEC
 from ..thrift.ttwitter import UPGRADE_PROBE, decode_response_header, upgrade_accepted
 from .balancer import Node
@@ -67,6 +69,21 @@ class _Connection:
         (n,) = _I.unpack(await self.reader.readexactly(4))
         return await self.reader.readexactly(n)
 
+    async def read_unframed(self, limit: int = 16 << 20) -> bytes:
+        """One unframed binary message: read until it parses whole (only parsing finds the
+        end). One call at a time per connection, so nothing follows it."""
+        buf = bytearray()
+        while True:
+            chunk = await self.reader.read(65536)
+            if not chunk:
+                raise asyncio.IncompleteReadError(bytes(buf), None)
+            buf += chunk
+            try:
+                return bytes(buf[: binary_message_end(bytes(buf))])
+            except NeedMore:
+                if len(buf) > limit:
+                    raise WireError(f"unframed reply over {limit} bytes") from None
+
 
 class ThriftClient(BaseClient):
     """``ThriftClient("echo.thrift", "zk2!zk:2181!/aviary/prod/echo")``, then
@@ -74,7 +91,8 @@ class ThriftClient(BaseClient):
 
     * ``protocol``: ``"thrift"`` (framed binary, with the TTwitter upgrade) or ``"thriftmux"``
       (one multiplexed connection per member; Finatra's and Aviary's Thrift ports speak it).
-    * ``ttwitter``: try the TTwitter upgrade on each new plain connection (default True).
+    * ``framed``: plain Thrift in frames (default) or unframed, "buffered" (``False``).
+    * ``ttwitter``: try the TTwitter upgrade on each new framed connection (default True).
     * ``ping_interval_s``: ThriftMux only: how often each member's connection is pinged; a
       missed answer closes it and the next call opens a new one (0: no pings).
     * ``multiplexed``: the service name to send with each method (TMultiplexedProtocol).
@@ -87,6 +105,7 @@ class ThriftClient(BaseClient):
         self,
         *args: Any,
         protocol: str = "thrift",
+        framed: bool = True,
         ttwitter: bool = True,
         ping_interval_s: float = 5.0,
         multiplexed: str | None = None,
@@ -106,9 +125,12 @@ class ThriftClient(BaseClient):
             raise ConfigError("multiplexed", f"expected a service name without ':', got {multiplexed!r}")
         if multiplexed is not None and protocol == "thriftmux":
             raise ConfigError("multiplexed", "ThriftMux has no multiplexed names; use protocol 'thrift', 'header' or 'json'")
+        if not framed and protocol != "thrift":
+            raise ConfigError("framed", f"only plain Thrift may be unframed ({protocol!r} is framed by definition)")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.ttwitter = ttwitter and protocol == "thrift"
+        self.framed = framed
+        self.ttwitter = ttwitter and protocol == "thrift" and framed
         self.multiplexed = multiplexed
         binary = BinaryCodec(list(self.methods.values()))
         self.codec: Any = binary
@@ -190,6 +212,8 @@ class ThriftClient(BaseClient):
             if self.protocol == "header":
                 protocol = theader.frame_protocol(self.codec)
                 conn.writer.write(theader.encode_frame(message, protocol=protocol, seqid=seqid, transforms=self.header_transforms, headers=self.header_info))
+            elif not self.framed:
+                conn.writer.write(message)
             else:
                 header = request_header(call) if conn.ttwitter else b""
                 conn.writer.writelines((_I.pack(len(header) + len(message)), header, message))
@@ -198,11 +222,13 @@ class ThriftClient(BaseClient):
                 keep = True
                 return None
             try:
-                data = await conn.read_frame()
+                data = await (conn.read_frame() if self.framed else conn.read_unframed())
             except ssl.SSLError as e:
                 raise tls_refused(node.address, e) from None
             except (asyncio.IncompleteReadError, ConnectionError) as e:
                 raise RemoteError("ConnectionLost", f"{node.address} closed the connection before answering {call.method.name} ({type(e).__name__})") from None
+            except WireError as e:
+                raise RemoteError("ProtocolError", f"{call.method.name}: unreadable reply: {e}") from None
             result = self._decode(call, data, seqid, conn.ttwitter)
             keep = True
             return result

@@ -38,7 +38,7 @@ from ..service import Call, Resume, Service, served
 from ..tls import scope_identity
 from ..tracing import read_http_headers
 from ..thrift.http import THRIFT_CONTENT_TYPE, is_thrift_request, serve_body
-from .codec import EncodeError, JsonCodec, dumps, json_type_name, loads
+from .codec import MAX_JSON_DEPTH, EncodeError, JsonCodec, TooDeep, dumps, dumps_ascii, json_type_name, loads
 
 __all__ = ["RestApp", "routes_of", "RouteSpec"]
 
@@ -94,7 +94,7 @@ def routes_of(service: Service, codec: JsonCodec) -> list[RouteSpec]:
 
 
 def _error_body(error: dict[str, Any]) -> bytes:
-    return dumps({"error": error})
+    return dumps_ascii({"error": error})  # it may quote text that is not valid Unicode
 
 
 class RestApp:
@@ -107,6 +107,7 @@ class RestApp:
         *,
         max_body_bytes: int = 4 << 20,
         stall_timeout_s: float = 30.0,
+        max_json_depth: int = MAX_JSON_DEPTH,
         pages: bool = True,
         thrift: Any = None,
     ) -> None:
@@ -114,6 +115,7 @@ class RestApp:
         self.thrift = thrift  # a `framework.thrift.server.ThriftServer` (not listening): Thrift over HTTP
         self.chain = chain
         self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
         self.stall_timeout_s = stall_timeout_s
         self.codec = JsonCodec()
         self.routes = routes_of(service, self.codec)
@@ -268,7 +270,9 @@ class RestApp:
             body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
             if body.strip():
                 try:
-                    named = loads(body)
+                    named = loads(body, self.max_json_depth)
+                except TooDeep as e:
+                    raise InvalidArgument(f"body is refused: {e}") from None
                 except ValueError as e:
                     raise InvalidArgument(f"body is not valid JSON: {e}") from None
                 if not isinstance(named, dict):

@@ -19,12 +19,13 @@ import base64
 import binascii
 import json
 import math
+import re
 from typing import Any, Callable
 
 from ..errors import InvalidArgument
 from ..idl import Method, StructDef, T, Type, copy_default
 
-__all__ = ["JsonCodec", "EncodeError", "dumps", "loads", "json_type_name"]
+__all__ = ["JsonCodec", "EncodeError", "TooDeep", "MAX_JSON_DEPTH", "dumps", "dumps_ascii", "loads", "json_type_name"]
 
 Decoder = Callable[[Any, str], Any]
 Encoder = Callable[[Any], Any]
@@ -37,12 +38,70 @@ INT_RANGE = {
 }
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-loads = json.loads
+_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+# Binary as JSON: standard or URL-safe base64, padding optional. The OpenAPI document states
+# this very pattern, so the document and the decoder agree on every string.
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==?)?|[A-Za-z0-9+/_-]{3}=?)?$"
+_BASE64 = re.compile(BASE64_PATTERN)
+INTEGER_TEXT_PATTERN = r"^-?[0-9]+$"  # an integer in a path, a query or a map key
+_INTEGER_TEXT = re.compile(INTEGER_TEXT_PATTERN)
+
+MAX_JSON_DEPTH = 64  # the setting max_json_depth's default: arrays and objects nested this deep
+# A JSON string (skipped whole: brackets inside it do not nest) or one bracket.
+_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_TOKENS_TEXT = re.compile(_TOKENS.pattern.decode())
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON (the one place Aviary turns values into JSON bytes)."""
+    """Compact UTF-8 JSON (the one place Aviary turns values into JSON bytes). Text that UTF-8
+    cannot carry (a lone surrogate) raises UnicodeEncodeError, a ValueError."""
     return _dumps(value).encode()
+
+
+def dumps_ascii(value: Any) -> bytes:
+    """Compact JSON with everything past ASCII escaped: for error bodies, which quote what the
+    caller sent, lone surrogates included, and must never fail to encode."""
+    return _dumps_ascii(value).encode()
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than the limit: refused before parsing, as bad input."""
+
+    def __init__(self, max_depth: int) -> None:
+        super().__init__(f"JSON nested deeper than {max_depth} levels (the limit is the setting max_json_depth)")
+
+
+def loads(data: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """`json.loads`, refusing arrays and objects nested deeper than `max_depth` with `TooDeep`
+    (a ValueError, as any other JSON that cannot be read), never a RecursionError.
+
+    Counting brackets is C speed and bounds the depth from above, so the exact scan runs only
+    for documents with more brackets than the limit."""
+    if isinstance(data, str):
+        if data.count("[") + data.count("{") > max_depth:
+            _check_depth(_TOKENS_TEXT, data, max_depth)
+    elif data.count(b"[") + data.count(b"{") > max_depth:
+        _check_depth(_TOKENS, data, max_depth)
+    try:
+        return json.loads(data)
+    except RecursionError:  # pragma: no cover - the scan above refuses such documents first
+        raise TooDeep(max_depth) from None
+
+
+def _check_depth(tokens: re.Pattern[Any], data: Any, max_depth: int) -> None:
+    depth = 0
+    opening = ("[", "{", b"[", b"{")
+    for m in tokens.finditer(data):
+        c = m.group()
+        if len(c) != 1:
+            continue  # a string
+        if c in opening:
+            depth += 1
+            if depth > max_depth:
+                raise TooDeep(max_depth)
+        else:
+            depth -= 1
 
 
 def json_type_name(v: Any) -> str:
@@ -81,6 +140,12 @@ class EncodeError(TypeError):
 
 def _bad(path: str, t: Type, v: Any, why: str = "") -> InvalidArgument:
     return InvalidArgument(why or f"expected {t.name}, got {json_type_name(v)}", path)
+
+
+def _required(obj: dict[str, Any], name: str, path: str) -> InvalidArgument:
+    """A required field or argument that is absent, or null (null stands for "not set", which
+    only a field that may be unset can be: the OpenAPI document marks those nullable)."""
+    return InvalidArgument("required, got null" if name in obj else "required", path)
 
 
 def map_as_object(key: Type) -> bool:
@@ -162,6 +227,8 @@ class JsonCodec:
             def dec_binary(v: Any, path: str) -> bytes:
                 if not isinstance(v, str):
                     raise _bad(path, t, v, f"expected base64 text for binary, got {json_type_name(v)}")
+                if not _BASE64.match(v):
+                    raise _bad(path, t, v, "expected base64 text for binary, got text that is not base64")
                 try:
                     return base64.b64decode(v.replace("-", "+").replace("_", "/") + "=" * (-len(v) % 4), validate=True)
                 except (binascii.Error, ValueError):
@@ -172,6 +239,12 @@ class JsonCodec:
 
             def dec_string(v: Any, path: str) -> str:
                 if v.__class__ is str:
+                    if v.isascii():
+                        return v
+                    try:
+                        v.encode()
+                    except UnicodeEncodeError as e:  # JSON's "\ud800": not text any encoding can carry
+                        raise _bad(path, t, v, f"not valid Unicode: a lone surrogate {v[e.start]!r} at offset {e.start}") from None
                     return v
                 raise _bad(path, t, v)
 
@@ -187,9 +260,14 @@ class JsonCodec:
                 out = [item(x, f"{path}[{i}]") for i, x in enumerate(v)]
                 if as_set:
                     try:
-                        return set(out)
-                    except TypeError:  # unhashable members (structs): keep them as a list
-                        return out
+                        unique = set(out)
+                    except TypeError:  # unhashable members (structs): compared pairwise, kept as a list
+                        unique = None
+                    if unique is None or len(unique) != len(out):
+                        for i, x in enumerate(out):
+                            if any(x == y for y in out[:i]):
+                                raise _bad(f"{path}[{i}]", t, v, "repeats an earlier item (a set holds each value once)")
+                    return out if unique is None else unique
                 return out
 
             return dec_list
@@ -246,7 +324,7 @@ class JsonCodec:
                 x = v.get(name)
                 if x is None:
                     if f.required:
-                        raise InvalidArgument("required field is missing", f"{path}.{name}")
+                        raise _required(v, name, f"{path}.{name}")
                     x = copy_default(f.default)
                 else:
                     x = dec(x, f"{path}.{name}")
@@ -272,8 +350,8 @@ class JsonCodec:
             for f, dec in fields:
                 x = named.get(f.name)
                 if x is None:
-                    if f.required:
-                        raise InvalidArgument("required argument is missing", f"{prefix}.{f.name}")
+                    if f.needed:
+                        raise _required(named, f.name, f"{prefix}.{f.name}")
                     out.append(copy_default(f.default))
                 else:
                     out.append(dec(x, f"{prefix}.{f.name}"))
@@ -290,10 +368,9 @@ class JsonCodec:
         if tt in INT_RANGE:
 
             def int_text(s: str, path: str) -> int:
-                try:
-                    return int(s, 10)
-                except ValueError:
-                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path) from None
+                if _INTEGER_TEXT.match(s) is None:  # int() would take " 1", "+1" and "1_000" too
+                    raise InvalidArgument(f"expected {t.name}, got {s!r}", path)
+                return int(s, 10)
 
             return int_text
         if tt == T.BOOL:

@@ -84,7 +84,7 @@ def _method(service: Any, m: Method, routes: list[Any]) -> str:
         out.append("<table><tr><th>argument</th><th>type</th><th></th><th>about</th></tr>")
         for f in m.args:
             where = "path" if any(f.name in r.params for r in routes) else ""
-            flags = "required" if f.required else (f"default {escape(json.dumps(_plain(f.default)))}" if f.default is not None else "optional")
+            flags = "required" if f.needed else (f"default {escape(json.dumps(_plain(f.default)))}" if f.default is not None else "optional")
             out.append(f"<tr><td><code>{escape(f.name)}</code></td><td>{_type_link(f.type)}</td><td>{flags}{' · ' + where if where else ''}</td><td>{escape(f.doc)}</td></tr>")
         out.append("</table>")
     out.append(f"<p>Returns {_type_link(m.result) if m.result is not None else ('nothing (202 Accepted)' if m.oneway else 'nothing (204 No Content)')}.</p>")

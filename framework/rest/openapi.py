@@ -8,7 +8,7 @@ import base64
 from typing import Any
 
 from ..idl import Field, Method, StructDef, T, Type
-from .codec import INT_RANGE, map_as_object
+from .codec import BASE64_PATTERN, INT_RANGE, INTEGER_TEXT_PATTERN, map_as_object
 
 __all__ = ["document", "schema", "example", "error_status"]
 
@@ -27,8 +27,7 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         name = t.enum.name
         if name not in components:
             components[name] = {
-                "type": "string",
-                "enum": list(t.enum.values),
+                "enum": [*t.enum.values, *t.enum.values.values()],
                 "description": (t.enum.doc + "\n\n" if t.enum.doc else "") + "Sent by name; the numeric value is accepted too.",
             }
         return {"$ref": f"#/components/schemas/{name}"}
@@ -36,14 +35,11 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         return {"type": "boolean"}
     if tt in INT_RANGE:
         lo, hi = INT_RANGE[tt]
-        out: dict[str, Any] = {"type": "integer", "format": "int64" if tt == T.I64 else "int32"}
-        if tt != T.I64 and tt != T.I32:
-            out.update(minimum=lo, maximum=hi)
-        return out
+        return {"type": "integer", "format": "int64" if tt == T.I64 else "int32", "minimum": lo, "maximum": hi}
     if tt == T.DOUBLE:
-        return {"type": "number", "format": "double"}
+        return {"anyOf": [{"type": "number", "format": "double"}, {"enum": ["NaN", "Infinity", "-Infinity"]}]}
     if tt == T.STRING:
-        return {"type": "string", "contentEncoding": "base64"} if t.binary else {"type": "string"}
+        return {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN} if t.binary else {"type": "string"}
     if tt in (T.LIST, T.SET):
         assert t.item is not None
         out = {"type": "array", "items": schema(t.item, components)}
@@ -55,7 +51,7 @@ def schema(t: Type, components: dict[str, Any]) -> dict[str, Any]:
         if map_as_object(t.key) or t.key.enum is not None:
             out = {"type": "object", "additionalProperties": schema(t.value, components)}
             if t.key.ttype in INT_RANGE and t.key.enum is None:
-                out["propertyNames"] = {"pattern": "^-?[0-9]+$"}
+                out["propertyNames"] = {"pattern": INTEGER_TEXT_PATTERN}
             return out
         return {
             "type": "array",
@@ -85,11 +81,13 @@ def _object(fields: list[Field], components: dict[str, Any], doc: str = "") -> d
             extra["description"] = f.doc
         if f.default is not None:
             extra["default"] = _json_default(f.type, f.default)
+        if not f.needed:  # null means "not set", as leaving the field out does
+            p = {"anyOf": [p, {"type": "null"}]}
         if extra:
             p = {**p, **extra} if "$ref" not in p else {"allOf": [p], **extra}
         props[f.name] = p
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    required = [f.name for f in fields if f.required]
+    required = [f.name for f in fields if f.needed]
     if required:
         out["required"] = required
     if doc:
@@ -172,7 +170,7 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
         if f.name in route.params:
             params.append({"name": f.name, "in": "path", "required": True, "schema": schema(f.type, components), **({"description": f.doc} if f.doc else {})})
         elif route.from_query:
-            p: dict[str, Any] = {"name": f.name, "in": "query", "required": f.required, "schema": schema(f.type, components)}
+            p: dict[str, Any] = {"name": f.name, "in": "query", "required": f.needed, "schema": schema(f.type, components)}
             if f.doc:
                 p["description"] = f.doc
             if f.type.ttype in (T.LIST, T.SET):
@@ -184,7 +182,7 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
         op["parameters"] = params
     if not route.from_query:
         op["requestBody"] = {
-            "required": any(f.required for f in body_fields),
+            "required": any(f.needed for f in body_fields),
             "content": {_JSON: {"schema": _object(body_fields, components), "example": {f.name: example(f.type) for f in body_fields}}},
         }
     responses: dict[str, Any] = {}
@@ -208,7 +206,12 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
     bad = responses.setdefault("400", {"description": "", "content": {_JSON: {"schema": {"oneOf": []}}}})
     bad["description"] = (bad["description"] + "; " if bad["description"] else "") + "InvalidArgument: the request does not fit the IDL"
     bad["content"][_JSON]["schema"]["oneOf"].append(_error_schema("InvalidArgument", None))
-    for status, kind, text in (("413", "PayloadTooLarge", "the body is over the size limit"), ("500", "InternalError", "the handler failed; quote errorId")):
+    framework_errors = (
+        ("408", "RequestTimeout", "the body stopped arriving (stall_timeout_s)"),
+        ("413", "PayloadTooLarge", "the body is over the size limit"),
+        ("500", "InternalError", "the handler failed; quote errorId"),
+    )
+    for status, kind, text in framework_errors if not route.from_query else framework_errors[2:]:
         responses.setdefault(status, {"description": f"{kind}: {text}", "content": {_JSON: {"schema": _error_schema(kind, None)}}})
     for entry in responses.values():
         sch = entry.get("content", {}).get(_JSON, {}).get("schema", {})
@@ -218,12 +221,33 @@ def _operation(service: Any, route: Any, components: dict[str, Any]) -> dict[str
     return op
 
 
+def _links(routes: list[Any], ops: dict[int, dict[str, Any]]) -> None:
+    """OpenAPI links: a result field named and typed like an argument that another route takes
+    in its path or query (``Stored.id`` -> ``GET /messages/{id}``, ``Page.cursor`` -> the next
+    page) links the two, so clients and testers can follow one call's answer into the next."""
+    for r in routes:
+        result = r.method.result
+        if result is None or result.struct is None or "200" not in ops[id(r)]["responses"]:
+            continue
+        links: dict[str, Any] = {}
+        for f in result.struct.fields:
+            for other in routes:
+                for a in other.method.args:
+                    if a.name == f.name and a.type.name == f.type.name and (a.name in other.params or other.from_query):
+                        target = ops[id(other)]["operationId"]
+                        links[f"{target}_{a.name}"] = {"operationId": target, "parameters": {a.name: f"$response.body#/{f.name}"}}
+        if links:
+            ops[id(r)]["responses"]["200"]["links"] = links
+
+
 def document(service: Any, routes: list[Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of one service's REST routes."""
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
+    ops: dict[int, dict[str, Any]] = {}
     for r in routes:
-        paths.setdefault(r.path, {})[r.verb.lower()] = _operation(service, r, components)
+        ops[id(r)] = paths.setdefault(r.path, {})[r.verb.lower()] = _operation(service, r, components)
+    _links(routes, ops)
     d = service.definition
     return {
         "openapi": "3.1.0",

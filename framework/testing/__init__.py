@@ -67,7 +67,7 @@ __all__ = [
 ServiceSpec = Union["Service", str, Callable[[], "Service"]]
 
 # What every test host starts with: loopback, free ports, one process, no ZooKeeper unless
-# given, quick to stop. A test's own settings override these.
+# given, quick to stop (no drain grace). A test's own settings override these.
 TEST_DEFAULTS: dict[str, Any] = {
     "bind": "127.0.0.1",
     "thrift_port": 0,
@@ -76,6 +76,7 @@ TEST_DEFAULTS: dict[str, Any] = {
     "zk": "none",
     "workers": 1,  # the host runs on a thread of the test process: no worker processes
     "shutdown_timeout_s": 5,
+    "drain_grace_s": 0,  # no callers to wait for: a test of the drain sets its own
 }
 
 

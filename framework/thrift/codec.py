@@ -455,8 +455,8 @@ class _Compiler:
 
     def _required_check(self, fields: list[Field], value_of: Callable[[Field], str], ind: str, out: list[str]) -> None:
         for fld in fields:
-            if fld.required:
-                out.append(f"{ind}if {value_of(fld)} is None: raise WireError('required field is missing', {fld.name!r})")
+            if fld.needed:
+                out.append(f"{ind}if {value_of(fld)} is None: raise WireError('required', {fld.name!r})")
 
     def struct_reader(self, s: StructDef) -> str:
         key = id(s)
@@ -492,7 +492,7 @@ class _Compiler:
             out.append(f"        f = {fld.name!r}")
             out.append(f"        v = s.{fld.name}")
             if fld.required:
-                out.append("        if v is None: raise WireError('required field is missing')")
+                out.append("        if v is None: raise WireError('required')")
             out.append("        if v is not None:")
             out.append(f"            o += {_bh.pack(fld.type.ttype, fld.id)!r}")
             self.write_value(fld.type, "v", "            ", out)
@@ -933,7 +933,7 @@ class CompactCodec:
         for f in s.fields:
             v = values.get(f.id, copy_default(f.default))
             if v is None and f.required:
-                raise WireError("required field is missing", f.name)
+                raise WireError("required", f.name)
             setattr(obj, f.name, v)
         return obj
 
@@ -995,7 +995,7 @@ class CompactCodec:
             v = get(f)
             if v is None:
                 if f.required:
-                    raise WireError("required field is missing", f.name)
+                    raise WireError("required", f.name)
                 continue
             ct = _TO_CT[f.type.ttype]
             if f.type.ttype == T.BOOL:
@@ -1051,8 +1051,8 @@ class CompactCodec:
         args = []
         for f in method.args:
             v = values.get(f.id, copy_default(f.default))
-            if v is None and f.required:
-                raise WireError("required field is missing", f.name)
+            if v is None and f.needed:
+                raise WireError("required", f.name)
             args.append(v)
         return args, r.p
 

@@ -168,7 +168,7 @@ class JsonProtocolCodec:
             v = get(f)
             if v is None:
                 if f.required:
-                    raise WireError("required field is missing", f.name)
+                    raise WireError("required", f.name)
                 continue
             try:
                 obj[str(f.id)] = {TAGS[f.type.ttype]: self._out(f.type, v, depth)}
@@ -292,7 +292,7 @@ class JsonProtocolCodec:
         for f in s.fields:
             v = values.get(f.id, copy_default(f.default))
             if v is None and f.required:
-                raise WireError("required field is missing", f.name)
+                raise WireError("required", f.name)
             setattr(inst, f.name, v)
         return inst
 
@@ -341,8 +341,8 @@ class JsonProtocolCodec:
         args = []
         for f in method.args:
             v = values.get(f.id, copy_default(f.default))
-            if v is None and f.required:
-                raise WireError("required field is missing", f.name)
+            if v is None and f.needed:
+                raise WireError("required", f.name)
             args.append(v)
         return args, end
 

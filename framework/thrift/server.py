@@ -18,6 +18,10 @@ connection stays open (Finagle's ``__can__finagle__trace__v3__`` probe relies on
 Bad input fails alone: bad arguments fail that call (PROTOCOL_ERROR naming the field);
 a frame over the limit, garbage or a stalled half-message closes that connection only; each is
 logged and counted under ``srv/<service>/thrift/bad_input/<why>``.
+
+Connections are bounded (`framework.connections`): past ``max_connections`` a new one is
+closed as it is accepted; with ``thrift_idle_timeout_s`` one that sat idle that long is closed
+(between calls, as the drain closes them).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import socket
 import struct
 from typing import Any, Callable
 
+from ..connections import Limits, Refusals, Sweeper
 from ..context import Context
 from ..errors import (
     TAPP_INTERNAL_ERROR,
@@ -71,7 +76,7 @@ class WireFault(ApplicationError):
 class ServerOptions:
     """Per-server limits (all from settings; these are the defaults)."""
 
-    __slots__ = ("max_frame_bytes", "stall_timeout_s", "sniffers", "extra_filters", "upgrade")
+    __slots__ = ("max_frame_bytes", "stall_timeout_s", "sniffers", "extra_filters", "upgrade", "limits")
 
     def __init__(
         self,
@@ -79,10 +84,12 @@ class ServerOptions:
         stall_timeout_s: float = 30.0,
         sniffers: tuple[Sniffer, ...] = (),
         upgrade: Callable[[PlainSession, bytes, int, int], bool] | None | bool = True,
+        limits: Limits | None = None,
     ):
         self.max_frame_bytes = max_frame_bytes
         self.stall_timeout_s = stall_timeout_s
         self.sniffers = sniffers
+        self.limits = limits or Limits.defaults()  # max_connections, thrift_idle_timeout_s (framework.connections)
         if upgrade is True:  # Finagle's TTwitter upgrade: plain clients are unaffected
             from .ttwitter import accept_upgrade
 
@@ -142,9 +149,29 @@ class ThriftServer:
         self.metric_connects = registry.counter("srv", name, "thrift", "connects")
         self._bad: dict[str, Any] = {}
         self.inflight = 0
+        self.refusals = Refusals(f"{name} thrift", "srv", name, "thrift")
+        idle = self.options.limits.thrift_idle_timeout_s
+        self.sweeper = Sweeper(idle, self._sweep) if idle > 0 else None
+        self.idle_ticks = self.sweeper.ticks(idle) if self.sweeper is not None else 0
+        self.tick = 0  # the sweeper's latest tick: what a connection stamps its activity with
+        self.metric_idle_closed = registry.counter("srv", name, "thrift", "idle_closed")
         # Calls running with no connection to answer on (oneway calls that came over HTTP):
         # held here, since the loop keeps only weak references to tasks; drain waits for them.
         self.detached: set[asyncio.Task[None]] = set()
+
+    def _sweep(self, tick: int) -> None:
+        """Close connections quiet for ``thrift_idle_timeout_s``: nothing received and no call
+        running. A busy connection counts as active at every tick it is seen busy."""
+        self.tick = tick
+        late = tick - self.idle_ticks
+        for conn in list(self.connections):
+            session = conn.session
+            if conn.buf or (session is not None and not session.idle):
+                conn.active_tick = tick
+            elif conn.active_tick <= late and not conn.closing:
+                self.metric_idle_closed.value += 1
+                log.debug("%s thrift %s: closing, idle for %gs (thrift_idle_timeout_s)", self.service.name, conn.peer_text, self.options.limits.thrift_idle_timeout_s)
+                conn.close_when_idle()
 
     def multiplexed(self, name: str) -> tuple[Target, Method, str]:
         """(service, method, bare method name) a TMultiplexedProtocol ``Service:method`` name
@@ -172,12 +199,18 @@ class ThriftServer:
         # HTTP) has no connections of its own and must not replace this gauge.
         registry.gauge(lambda: len(self.connections), "srv", self.service.name, "thrift", "connections")
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: Connection(self), sock=sock, ssl=ssl, backlog=1024)
+        # With an idle timeout each read is stamped; without (the default) nothing is.
+        connection = Connection if self.sweeper is None else IdleTimedConnection
+        self._server = await loop.create_server(lambda: connection(self), sock=sock, ssl=ssl, backlog=1024)
+        if self.sweeper is not None:
+            self.sweeper.start()
 
     def close(self) -> None:
         """Stop accepting connections; established ones carry on."""
         if self._server is not None:
             self._server.close()
+        if self.sweeper is not None:
+            self.sweeper.stop()
 
     async def drain(self, timeout: float) -> None:
         """Finish in-flight calls, close every connection, wait at most `timeout` seconds."""
@@ -227,6 +260,7 @@ class Connection(asyncio.Protocol):
         "closing",
         "paused_reading",
         "paused_writing",
+        "active_tick",
         "_stall",
     )
 
@@ -241,10 +275,17 @@ class Connection(asyncio.Protocol):
         self.closing = False
         self.paused_reading = False
         self.paused_writing = False
+        self.active_tick = server.tick  # the idle sweeper's tick when this last received bytes (IdleTimedConnection)
         self._stall: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        server = self.server
+        limit = server.options.limits.max_connections
+        if len(server.connections) >= limit:
+            server.refusals.refused(len(server.connections), limit)
+            transport.abort()  # never added: connection_lost finds nothing to undo
+            return
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
@@ -391,6 +432,16 @@ class Connection(asyncio.Protocol):
         return True
 
 
+class IdleTimedConnection(Connection):
+    """A connection of a server with ``thrift_idle_timeout_s``: each read stamps the tick."""
+
+    __slots__ = ()
+
+    def data_received(self, data: bytes) -> None:
+        self.active_tick = self.server.tick
+        super().data_received(data)
+
+
 def detect(buf: bytes, options: ServerOptions) -> Callable[[Connection], Session]:
     """The session factory for a stream starting with `buf` (its first 16 bytes suffice):
     the sniffers' first, then plain framed/unframed binary or compact. Raises NeedMore to
@@ -454,6 +505,7 @@ class PlainSession(Session):
         self.framed = framed
         self.codec: Any = codec
         self.busy = False
+        self.feeding = False  # `feed`'s loop is running (a call that finishes at once must not start another)
         self.strict: bool | None = None  # binary: the header style the client uses, mirrored back
         self.protocol = f"{'framed' if framed else 'unframed'}/{codec.name}"
         self.pending: tuple[Any, ...] | None = None  # (method, seqid, name[, codec of a multiplexed call])
@@ -500,6 +552,11 @@ class PlainSession(Session):
         return data[:end]
 
     def feed(self) -> None:
+        if self.feeding:
+            # A call that finished at once, replied from inside the loop below: the loop takes
+            # the next message. Feeding again from here would recurse once per pipelined call
+            # (a client sending hundreds without reading hit RecursionError).
+            return
         conn = self.conn
         self.feeding = True
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from framework import Service
-from framework.config import Setting, choice, number, positive, size, text
+from framework.config import Setting, Settings, choice, number, positive, size, text
 
 from .handler import IDL, EventLogHandler, Limits
 from .store import Store
@@ -27,8 +27,9 @@ __all__ = ["create"]
 RETENTION_CHECK_S = 60.0
 
 
-def create(settings: dict[str, Any] | None = None) -> Service:
-    """Entry point ``eventlog`` in the ``aviary.services`` group."""
+def create(settings: dict[str, Any] | None = None, host: Settings | None = None) -> Service:
+    """Entry point ``eventlog`` in the ``aviary.services`` group (`host`: the host's settings,
+    for the body limit its own routes share with the generated ones)."""
     s = {spec.name: spec.default for spec in create.settings}  # type: ignore[attr-defined]
     s.update(settings or {})
     store = Store(
@@ -54,7 +55,13 @@ def create(settings: dict[str, Any] | None = None) -> Service:
             t.cancel()
         await asyncio.get_running_loop().run_in_executor(None, store.close)
 
-    service = Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler), on_start=[start], on_stop=[stop])
+    service = Service(IDL, handler, name="eventlog", idl_service="EventLog", routes=routes(handler, host.max_body_bytes if host is not None else 4 << 20), on_start=[start], on_stop=[stop])
+    # One process owns the data directory. One WAL per worker was the other choice, but a retry
+    # may reach any worker (the kernel spreads connections), so batch-id deduplication would
+    # need a window shared across processes, and queries, tail and replay would have to merge
+    # logs that other processes are still writing. One writer keeps the guarantees as they
+    # are: group commit, idempotent batch ids, replay after kill -9.
+    service.one_process = True
     service.pages["event log"] = "/eventlog/"  # linked from the admin dashboard
     return service
 

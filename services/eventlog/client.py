@@ -45,7 +45,7 @@ _log = logging.getLogger("aviary.eventlog.client")  # never routed to a LoggingH
 
 
 class Rejected(Exception):
-    """The service refused a batch as malformed (HTTP 400): retrying cannot help."""
+    """The service refused a batch as malformed (HTTP 400, 413 or 422): retrying cannot help."""
 
 
 class _Busy(Exception):
@@ -336,7 +336,7 @@ class EventLogClient:
             except (ValueError, KeyError, TypeError):
                 after = float(retry) if retry and retry.isdigit() else 1.0
             raise _Busy(after)
-        if resp.status == 400 or resp.status == 413:
+        if resp.status in (400, 413, 422):
             raise Rejected(data.decode("utf-8", "replace")[:500])
         raise OSError(f"event log answered HTTP {resp.status}")
 

@@ -48,11 +48,28 @@ def _known(name: str, rx: re.Pattern[str], cache: set[str]) -> bool:
     return True
 
 
+def _unicode(s: str) -> bool:
+    """Text UTF-8 can carry: not a lone surrogate, as JSON's "\\ud800" gives (the WAL could not
+    write it)."""
+    if s.isascii():
+        return True
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_NOT_UNICODE = "not valid Unicode (a lone surrogate)"
+
+
 def check_event(ev: dict[str, Any], where: str, limits: Limits) -> None:
     """Raise `T.Invalid` naming the field when an event (a plain dict) cannot be stored."""
     msg = ev.get("message")
     if not isinstance(msg, str):
         raise T.Invalid(field=f"{where}.message", reason="required, a string")
+    if not _unicode(msg):
+        raise T.Invalid(field=f"{where}.message", reason=_NOT_UNICODE)
     if len(msg) * 4 > limits.max_message_bytes and len(msg.encode("utf-8", "surrogatepass")) > limits.max_message_bytes:
         raise T.Invalid(field=f"{where}.message", reason=f"longer than {limits.max_message_bytes} bytes; split it")
     cat = ev.get("category", "")
@@ -62,6 +79,8 @@ def check_event(ev: dict[str, Any], where: str, limits: Limits) -> None:
         v = ev.get(key, "")
         if not isinstance(v, str) or len(v) > MAX_LABEL_VALUE:
             raise T.Invalid(field=f"{where}.{key}", reason=f"a string of at most {MAX_LABEL_VALUE} characters")
+        if not _unicode(v):
+            raise T.Invalid(field=f"{where}.{key}", reason=_NOT_UNICODE)
     labels = ev.get("labels")
     if labels:
         if len(labels) > MAX_LABELS:
@@ -71,6 +90,11 @@ def check_event(ev: dict[str, Any], where: str, limits: Limits) -> None:
                 raise T.Invalid(field=f"{where}.labels", reason=f"label name {k!r}: use a letter or _ then letters, digits, _ or .")
             if not isinstance(v, str) or len(v) > MAX_LABEL_VALUE:
                 raise T.Invalid(field=f"{where}.labels.{k}", reason=f"a string of at most {MAX_LABEL_VALUE} characters")
+            if not _unicode(v):
+                raise T.Invalid(field=f"{where}.labels.{k}", reason=_NOT_UNICODE)
+    trace = ev.get("trace", "")
+    if not isinstance(trace, str) or not _unicode(trace):
+        raise T.Invalid(field=f"{where}.traceId", reason=f"a string; {_NOT_UNICODE}" if isinstance(trace, str) else "a string")
     t = ev.get("t", 0)
     if t.__class__ is not int or t < 0:
         raise T.Invalid(field=f"{where}.timeMs", reason="milliseconds since the epoch, at least 0")
@@ -144,6 +168,8 @@ class EventLogHandler:
 
     async def store_batch(self, events: list[dict[str, Any]], batch_id: str) -> Any:
         """Append checked events and wait until durable; `Full` becomes `T.TryLater`."""
+        if not _unicode(batch_id):
+            raise T.Invalid(field="batchId", reason=_NOT_UNICODE)
         try:
             return await asyncio.wrap_future(self.store.append(events, batch_id))
         except Full as e:

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from framework.rest.codec import loads
+
 __all__ = ["Query", "QueryError", "parse"]
 
 
@@ -143,7 +145,7 @@ def parse(text: str) -> Query:
 
 def _json_stage(labels: dict[str, str], message: str) -> bool:
     try:
-        doc = json.loads(message)
+        doc = loads(message)
     except ValueError:
         return False
     if not isinstance(doc, dict):

@@ -145,7 +145,7 @@ class Wal:
         except BlockingIOError:
             os.close(self._lock_fd)
             self._lock_fd = -1
-            raise RuntimeError(f"{self.directory} is in use by another event-log process (run one worker per data_dir)") from None
+            raise RuntimeError(f"{self.directory} is in use by another event-log process (give each event-log process its own data_dir)") from None
 
     def open(self, next_seq: int) -> None:
         """Start appending (after `replay`), in the newest segment or a new one."""

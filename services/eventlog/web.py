@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from framework.rest.codec import dumps_ascii, loads
+
 from .handler import LABEL_NAME, EventLogHandler, T, parse_query, check_event
 from .store import LABEL_KEYS
 
@@ -21,8 +23,9 @@ TAIL_POLL_S = 0.1
 TAIL_BATCH = 500
 
 
-def _invalid(field: str, reason: str) -> JSONResponse:
-    return JSONResponse({"error": {"type": "Invalid", "fields": {"field": field, "reason": reason}}}, 400)
+def _invalid(field: str, reason: str) -> Response:
+    # ASCII-escaped: the field may quote a label name that is not valid Unicode
+    return Response(dumps_ascii({"error": {"type": "Invalid", "fields": {"field": field, "reason": reason}}}), 400, media_type="application/json")
 
 
 def _try_later(e: Any) -> JSONResponse:
@@ -95,12 +98,27 @@ def _loki_events(body: Any, handler: EventLogHandler) -> tuple[list[dict[str, An
     return events, batch_id
 
 
-def routes(handler: EventLogHandler) -> list[Any]:
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None once it runs over `limit` bytes (the rest is not read)."""
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def routes(handler: EventLogHandler, max_body_bytes: int = 4 << 20) -> list[Any]:
     store = handler.store
 
     async def push(request: Request) -> Response:
+        raw = await _body(request, max_body_bytes)
+        if raw is None:
+            message = f"body is over the limit of {max_body_bytes} bytes (max_body_bytes)"
+            return JSONResponse({"error": {"type": "PayloadTooLarge", "message": message}}, 413, headers={"Connection": "close"})
         try:
-            body = json.loads(await request.body())
+            body = loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
             return _invalid("body", f"not JSON: {e}")
         try:

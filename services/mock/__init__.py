@@ -69,6 +69,10 @@ def create(settings: dict[str, Any], host: Settings | None = None) -> Service:
     service = Service(idl, handler, idl_service=definition.name, name="mock", fallback=app, on_stop=[mock.recorder.stop])
     service.mock = mock  # type: ignore[attr-defined]  # tests and tools reach the store and journal here
     service.announce_mode = mode
+    # Stubs, journal, scenarios and recordings live in this process's memory, and the admin API
+    # changes them: in several workers a stub deleted through one would still answer from
+    # another. One process serves the mock, whatever --workers says.
+    service.one_process = True
     return service
 
 

@@ -27,6 +27,7 @@ from framework.idl import Method, ServiceDef
 from framework.metrics import registry
 from framework.rest.codec import dumps
 
+from .deletions import Deletions
 from .faults import ThriftFault
 from .generate import Generator
 from .journal import Entry, Journal
@@ -58,6 +59,7 @@ class Mock:
         self.codec = self.store.codec
         self.journal = Journal(journal_size)
         self.generator = Generator(self.codec, seed)
+        self.deletions = Deletions(self.generator)
         self.recorder = Recorder(self, proxy)
         self._rng = random.Random(seed)
         # srv/mock/mock/answers/{stub,generated,proxied,unmatched}: how the mock answered
@@ -128,7 +130,11 @@ class Mock:
         if kind == "applicationException":
             err: MockApplicationError = response.value  # type: ignore[union-attr]
             raise MockApplicationError(err.message, err.thrift_type)
+        if kind == "generated" and (gone := self.deletions.answer(method, named)) is not None:
+            raise gone
         value = response.answer() if kind == "result" else self.generator.result(method, named)  # type: ignore[union-attr]
+        if kind == "generated":
+            self.deletions.written(method, lambda: self.result_json(method, value))
         if response is not None and response.fault is not None:
             entry.response["fault"] = response.fault
             raise ThriftFault(response.fault, value)
@@ -155,6 +161,7 @@ class Mock:
         self.store.reset()
         self.journal.clear()
         self.store.scenarios.reset_all()
+        self.deletions.clear()
 
 
 class _Handler:

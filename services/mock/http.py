@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from importlib import resources
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, Router
 
 from framework.errors import AviaryError, ConfigError
-from framework.rest.codec import dumps
+from framework.rest.codec import dumps, dumps_ascii, json_type_name, loads
 
 from .core import Mock
 from .faults import http_fault
@@ -29,7 +28,8 @@ ADMIN = "/__admin"
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status, media_type="application/json")
+    # ASCII-escaped: admin answers echo what callers sent, which may be text UTF-8 cannot carry
+    return Response(dumps_ascii(data), status, media_type="application/json")
 
 
 def _error(status: int, message: str, pointer: str = "") -> Response:
@@ -39,14 +39,24 @@ def _error(status: int, message: str, pointer: str = "") -> Response:
     return _json({"errors": [err]}, status)
 
 
-async def _body_json(request: Request) -> Any:
-    raw = await request.body()
+async def _body_json(request: Request, limit: int) -> dict[str, Any]:
+    """An admin request's body: a JSON object (empty: {}), at most `limit` bytes."""
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge(f"body is over the limit of {limit} bytes (max_body_bytes)")
+        parts.append(chunk)
+    raw = b"".join(parts)
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = loads(raw)
     except ValueError as e:
         raise StubError("request body", "", f"not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise StubError("request body", "", f"expected a JSON object, got {json_type_name(body)}")
+    return body
 
 
 def _pattern(spec: Any) -> RequestPattern:
@@ -61,6 +71,9 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
     (the host's limit, as on the generated routes)."""
     store, journal, recorder = mock.store, mock.journal, mock.recorder
 
+    async def body_json(request: Request) -> dict[str, Any]:
+        return await _body_json(request, max_body_bytes)
+
     # -- mappings ----------------------------------------------------------------------------
     async def mappings(request: Request) -> Response:
         if request.method == "GET":
@@ -69,7 +82,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         if request.method == "DELETE":
             store.clear()
             return _json({})
-        stub = store.add(store.parse(await _body_json(request), "request body"))
+        stub = store.add(store.parse(await body_json(request), "request body"))
         return _json(stub.spec, 201)
 
     async def mapping(request: Request) -> Response:
@@ -77,7 +90,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         if request.method == "PUT":
             if store.get(sid) is None:
                 return _error(404, f"no stub mapping {sid}")
-            spec = await _body_json(request)
+            spec = await body_json(request)
             stub = store.parse({**spec, "id": sid}, "request body")
             store.remove(sid)
             store.add(stub)
@@ -92,7 +105,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         return _json({})
 
     async def mappings_import(request: Request) -> Response:
-        body = await _body_json(request)
+        body = await body_json(request)
         items = body.get("mappings") if isinstance(body, dict) else None
         if not isinstance(items, list):
             return _error(422, 'expected {"mappings": [...]}', "mappings")
@@ -118,14 +131,14 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         return _json({"requests": [e.to_json() for e in entries], "meta": {"total": len(journal)}, "requestJournalDisabled": False, "dropped": journal.dropped})
 
     async def requests_find(request: Request) -> Response:
-        found = journal.find(_pattern(await _body_json(request)))
+        found = journal.find(_pattern(await body_json(request)))
         return _json({"requests": [e.request.to_json() | {"id": e.id} for e in found]})
 
     async def requests_count(request: Request) -> Response:
-        return _json({"count": len(journal.find(_pattern(await _body_json(request))))})
+        return _json({"count": len(journal.find(_pattern(await body_json(request))))})
 
     async def requests_remove(request: Request) -> Response:
-        gone = journal.remove_matching(_pattern(await _body_json(request)))
+        gone = journal.remove_matching(_pattern(await body_json(request)))
         return _json({"requests": [e.to_json() for e in gone]})
 
     async def unmatched(request: Request) -> Response:
@@ -145,11 +158,11 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         return _json(e.to_json()) if e is not None else _error(404, f"no request {rid} in the journal")
 
     async def near_misses_request(request: Request) -> Response:
-        body = await _body_json(request)
+        body = await body_json(request)
         return _json({"nearMisses": store.near_misses(Incoming.from_json(body if isinstance(body, dict) else {}))})
 
     async def near_misses_pattern(request: Request) -> Response:
-        pattern = _pattern(await _body_json(request))
+        pattern = _pattern(await body_json(request))
         ranked = sorted(((pattern.distance(e.request), e) for e in journal), key=lambda x: x[0])
         out = [
             {"request": e.request.to_json(), "requestPattern": pattern.spec, "matchResult": {"distance": round(d, 3)},
@@ -160,7 +173,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
 
     # -- recordings --------------------------------------------------------------------------
     async def recording_start(request: Request) -> Response:
-        body = await _body_json(request)
+        body = await body_json(request)
         recorder.start(body.get("targetBaseUrl"), bool(body.get("persist", False)))
         return _json({"status": recorder.status, "target": recorder.target})
 
@@ -171,7 +184,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         return _json({"status": recorder.status, "target": recorder.target})
 
     async def recording_snapshot(request: Request) -> Response:
-        body = await _body_json(request)
+        body = await body_json(request)
         recorder.persist = bool(body.get("persist", False))
         return _json({"mappings": recorder.snapshot()})
 
@@ -194,7 +207,7 @@ def mock_app(mock: Mock, max_body_bytes: int = 4 << 20) -> Any:
         name = request.path_params["name"]
         if not _known(name):
             return _error(404, f"no scenario {name!r}")
-        body = await _body_json(request)
+        body = await body_json(request)
         state = body.get("state") if isinstance(body, dict) else None
         if not isinstance(state, str):
             return _error(422, 'expected {"state": "<state name>"}', "state")
@@ -262,6 +275,8 @@ async def _admin(router: Router, scope: dict[str, Any], receive: Any, send: Any)
         await router(scope, receive, send)
     except StubError as e:
         await _error(422, str(e), e.field)(scope, receive, send)
+    except _TooLarge as e:
+        await _error(413, str(e))(scope, receive, send)
     except ConfigError as e:
         await _error(409, str(e))(scope, receive, send)
     except AviaryError as e:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from framework.errors import AviaryError
+from framework.rest.codec import loads
 
 __all__ = ["StubError", "ValuePattern", "RequestPattern", "Incoming", "value_pattern"]
 
@@ -88,7 +89,7 @@ class Incoming:
         """The body as JSON, or a sentinel when it is not JSON (parsed once)."""
         if not self._json_done:
             try:
-                self._json = json.loads(self.body) if self.body else _NOT_JSON
+                self._json = loads(self.body) if self.body else _NOT_JSON
             except ValueError:
                 self._json = _NOT_JSON
             self._json_done = True
@@ -160,7 +161,7 @@ _JSON_OPERATORS = {"equalToJson", "matchesJsonPath"}
 
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         return _NOT_JSON
 
@@ -239,7 +240,7 @@ def _binary_equal_to(v: Any, spec: dict[str, Any], where: str) -> Test:
 def _equal_to_json(v: Any, spec: dict[str, Any], where: str) -> Test:
     if isinstance(v, str):
         try:
-            want = json.loads(v)
+            want = loads(v)
         except ValueError as e:
             raise _Bad(where, f"not valid JSON: {e}") from None
     else:

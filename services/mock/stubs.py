@@ -20,6 +20,7 @@ import copy
 import json
 import logging
 import math
+import mimetypes
 import random
 import threading
 import uuid
@@ -276,6 +277,8 @@ class StubStore:
                 raise _Bad("response.base64Body", "not valid base64") from None
         elif "bodyFileName" in r:
             body = self._body_file(r["bodyFileName"])
+            if not any(k.lower() == "content-type" for k, _ in headers):
+                headers.append(("Content-Type", body_file_type(r["bodyFileName"])))
         return HttpResponse(status, headers, body, self._delay(r), self._fault(r, HTTP_FAULTS))
 
     def _body_file(self, name: Any) -> bytes:
@@ -426,6 +429,20 @@ class StubStore:
 
 def _diff(s: Stub, r: Incoming) -> list[dict[str, Any]]:
     return [c.diff(r) for c, ok in s.request.results(r) if not ok]
+
+
+# WireMock serves body files through Jetty, set up with these mappings and application/json for
+# a file whose type is unknown (wiremock-jetty Jetty12HttpServer); other extensions come from
+# the standard MIME table, here Python's built-in one (not the machine's /etc/mime.types, so
+# the answer is the same everywhere).
+_WIREMOCK_TYPES = {".json": "application/json", ".html": "text/html", ".xml": "application/xml", ".txt": "text/plain"}
+_MIME_TABLE = mimetypes.MimeTypes(filenames=())
+
+
+def body_file_type(name: str) -> str:
+    """The Content-Type WireMock gives a `bodyFileName` response that sets none."""
+    ext = Path(name).suffix.lower()
+    return _WIREMOCK_TYPES.get(ext) or _MIME_TABLE.guess_type(name, strict=False)[0] or "application/json"
 
 
 def _app_exception(spec: Any) -> MockApplicationError:

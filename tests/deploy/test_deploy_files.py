@@ -181,6 +181,53 @@ def test_deployment_drains_before_it_is_killed() -> None:
     assert c["args"][-2:] == ["--config", "/etc/aviary/aviary.toml"]
 
 
+def service_links(service: dict[str, Any], cluster_ip: str) -> dict[str, str]:
+    """The variables Kubernetes puts in every pod of the namespace for `service` (its "service
+    links", kubelet's envvars.go): ``<NAME>_SERVICE_HOST``, ``<NAME>_SERVICE_PORT[_<PORT>]``
+    and the Docker-link style ``<NAME>_PORT…``, NAME being the Service's name upper-cased with
+    dashes as underscores."""
+    name = service["metadata"]["name"].upper().replace("-", "_")
+    ports = service["spec"]["ports"]
+    first = ports[0]
+    out = {f"{name}_SERVICE_HOST": cluster_ip, f"{name}_SERVICE_PORT": str(first["port"])}
+    out[f"{name}_PORT"] = f"{first.get('protocol', 'TCP').lower()}://{cluster_ip}:{first['port']}"
+    for p in ports:
+        proto = p.get("protocol", "TCP")
+        if "name" in p:
+            out[f"{name}_SERVICE_PORT_{p['name'].upper().replace('-', '_')}"] = str(p["port"])
+        prefix = f"{name}_PORT_{p['port']}_{proto}"
+        out[prefix] = f"{proto.lower()}://{cluster_ip}:{p['port']}"
+        out[f"{prefix}_PROTO"] = proto.lower()
+        out[f"{prefix}_PORT"] = str(p["port"])
+        out[f"{prefix}_ADDR"] = cluster_ip
+    return out
+
+
+def test_kubernetes_service_links_do_not_stop_aviary(aviary_process) -> None:
+    """Kubernetes' variables for the shipped Service (aviary-echo), and for a neighbour named
+    aviary-http whose AVIARY_HTTP_PORT=tcp://… spells a setting: each is ignored with one
+    warning line, and echo serves on the ports its flags say."""
+    import httpx
+
+    shipped = by_kind()["Service"]
+    neighbour = {"metadata": {"name": "aviary-http"}, "spec": {"ports": [{"name": "web", "port": 80, "protocol": "TCP"}]}}
+    links = {**service_links(shipped, "10.96.0.10"), **service_links(neighbour, "10.96.0.11")}
+    assert links["AVIARY_ECHO_SERVICE_HOST"] == "10.96.0.10" and links["AVIARY_ECHO_PORT_9999_TCP_PORT"] == "9999"
+    assert links["AVIARY_HTTP_PORT"] == "tcp://10.96.0.11:80"
+    p = aviary_process("run", "echo", "--zk", "none", "--bind", "127.0.0.1", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0", env=links)
+    assert httpx.post(p.url("echo", "/Echo/repeat"), json={"text": "k8s", "times": 1}).json() == "k8s"
+    warned = [ln for ln in p.lines if "ignoring environment variable" in ln]
+    for variable in links:
+        assert sum(f"ignoring environment variable {variable}:" in ln for ln in warned) == 1, (variable, p.output)
+    assert len(warned) == len(links), p.output
+    assert p.stop() == 0
+
+
+def test_deployment_turns_service_links_off() -> None:
+    # Belt and braces: the pods get no service links at all (Aviary ignores them anyway).
+    assert by_kind()["Deployment"]["spec"]["template"]["spec"]["enableServiceLinks"] is False
+
+
 def test_tls_material_comes_from_the_mounted_secret() -> None:
     pod = by_kind()["Deployment"]["spec"]["template"]["spec"]
     (c,) = pod["containers"]
@@ -289,8 +336,7 @@ def test_systemd_unit_stops_by_draining() -> None:
     from framework import config
 
     defaults = {s.name: s.default for s in config.HOST_SETTINGS}
-    # drain_grace_s as its help advises (10 s, what Finagle clients smooth over) plus the
-    # longest wait for calls in flight.
-    assert int(service["TimeoutStopSec"]) > 10 + defaults["shutdown_timeout_s"]
+    # The default drain: drain_grace_s plus the longest wait for calls in flight.
+    assert int(service["TimeoutStopSec"]) > defaults["drain_grace_s"] + defaults["shutdown_timeout_s"]
     assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
     assert service["User"] != "root" and service["NoNewPrivileges"] == "yes"

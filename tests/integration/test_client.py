@@ -154,3 +154,22 @@ def test_client_filters_and_pooled_connections() -> None:
 
         asyncio.run(scenario())
     assert seen == ["slow"] * 15
+
+
+def test_unframed_buffered_thrift_reaches_the_server_and_pools() -> None:
+    from framework import ConfigError
+
+    with probe_host() as h:
+
+        async def scenario() -> None:
+            async with ThriftClient(PROBE_IDL, inet(h), framed=False) as c:
+                assert not c.ttwitter  # the upgrade probe is a frame: an unframed client never sends it
+                for i in range(5):
+                    assert (await c.call("whoami"))["protocol"] == "unframed/binary"
+                    assert await c.call("join", "a" * 70000, i, [1, 2]) == "a" * 70000 + f"/{i}/1/2"  # a reply over many reads
+                (node,) = c.balancer.nodes.values()
+                assert len(node.idle) == 1  # one connection, reused
+            with pytest.raises(ConfigError, match="only plain Thrift may be unframed"):
+                ThriftClient(PROBE_IDL, inet(h), framed=False, protocol="thriftmux")
+
+        asyncio.run(scenario())

@@ -174,3 +174,22 @@ def test_a_full_queue_answers_try_later_and_clients_retry_until_stored(tmp_path:
         assert stored(proc.url("eventlog"), '|~ "^(a|b|one|two)$"') == []  # the refused batches stored nothing
     finally:
         proc.stop()
+
+
+def test_a_batch_the_event_log_refuses_is_dropped_and_counted_not_retried(tmp_path: Path) -> None:
+    """The event log answers 422 (Invalid) for a batch that fits the IDL but not its rules (a
+    label name it does not take): retrying cannot help, so the client counts and drops it."""
+    proc = serve(tmp_path / "data", 0)
+    try:
+        client = EventLogClient(f"inet!127.0.0.1:{proc.addr('eventlog', 'http')[1]}", service="shop", batch_size=1, flush_interval_s=0.05, timeout_s=5)
+        try:
+            client.emit("refused", labels={"9bad": "v"})
+            assert client.flush(20)
+            client.emit("kept")
+            assert client.flush(20)
+            assert client.rejected == 1 and client.sent == 1
+        finally:
+            client.close()
+        assert stored(proc.url("eventlog"), '{service="shop"}') == ["kept"]
+    finally:
+        proc.stop()

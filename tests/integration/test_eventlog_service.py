@@ -24,7 +24,8 @@ def eventlog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AviaryProcess
     data = tmp_path_factory.mktemp("eventlog-data")
     p = AviaryProcess(
         ["run", "eventlog", "--zk", "none", "--thrift-port", "0", "--http-port", "0", "--admin-port", "0",
-         "--set", f"eventlog.data_dir={data}", "--set", f"eventlog.max_batch_events={MAX_BATCH}", "--set", "eventlog.max_message_bytes=4096"]
+         "--set", f"eventlog.data_dir={data}", "--set", f"eventlog.max_batch_events={MAX_BATCH}", "--set", "eventlog.max_message_bytes=4096",
+         "--set", "max_body_bytes=65536"]
     )
     p.start()
     yield p
@@ -92,10 +93,10 @@ def test_poll_tail_returns_what_came_after_a_seq(http: httpx.Client) -> None:
 
 BAD = [
     ({"batch": {"events": [{"message": 42}]}}, 400, "message"),
-    ({"batch": {"events": [{"message": "x", "category": "no spaces!"}]}}, 400, "category"),
-    ({"batch": {"events": [{"message": "x", "labels": {"9bad": "v"}}]}}, 400, "labels"),
-    ({"batch": {"events": [{"message": "x" * 5000}]}}, 400, "longer than"),
-    ({"batch": {"events": [{"message": "x"}] * (MAX_BATCH + 1)}}, 400, "per batch"),
+    ({"batch": {"events": [{"message": "x", "category": "no spaces!"}]}}, 422, "category"),
+    ({"batch": {"events": [{"message": "x", "labels": {"9bad": "v"}}]}}, 422, "labels"),
+    ({"batch": {"events": [{"message": "x" * 5000}]}}, 422, "longer than"),
+    ({"batch": {"events": [{"message": "x"}] * (MAX_BATCH + 1)}}, 422, "per batch"),
     ({"batch": {"events": [{"level": "info"}]}}, 400, "message"),
 ]
 
@@ -121,7 +122,7 @@ def test_bad_input_fails_alone(http: httpx.Client, eventlog: AviaryProcess) -> N
     assert loki.status_code == 400 and "streams[0].values[0][0]" in loki.text
     assert http.post("/loki/api/v1/push", content=b"{nope").status_code == 400
     bad_query = http.get("/events", params={"query": '{service="a"'})
-    assert bad_query.status_code == 400 and "query" in bad_query.text
+    assert bad_query.status_code == 422 and "query" in bad_query.text
     for t in threads:
         t.join()
     assert errors == []
@@ -206,3 +207,37 @@ def test_a_scribe_client_logs_and_reads_back(eventlog: AviaryProcess, tmp_path: 
     assert out["audit"] == ["user 7 logged in"]
     assert out["counter"] >= 2 and out["counters"]["eventlog/scribe/ok"] >= 1
     assert out["invalid"] == "Invalid: query"
+
+
+def test_the_loki_route_refuses_what_is_too_large_or_too_deep_with_json_errors(http: httpx.Client) -> None:
+    big = http.post("/loki/api/v1/push", content=b'{"streams": [' + b" " * 70_000 + b"]}")
+    assert big.status_code == 413 and big.json()["error"]["type"] == "PayloadTooLarge"
+    deep = http.post("/loki/api/v1/push", content=b'{"streams": ' + b"[" * 10_000 + b"]" * 10_000 + b"}")
+    assert deep.status_code == 400 and "deeper than 64" in deep.json()["error"]["fields"]["reason"]
+
+
+def test_a_json_query_over_a_deeply_nested_message_is_answered(http: httpx.Client) -> None:
+    nested = "[" * 1000 + "]" * 1000  # fine as text; | json must not recurse into it
+    assert http.post("/events", json={"batch": {"events": [{"category": "deepjson", "message": '{"a": ' + nested + "}"}]}}).status_code == 200
+    r = http.get("/events", params={"query": '{category="deepjson"} | json'})
+    assert r.status_code == 200 and r.json()["events"] == []  # not a JSON object it can read: filtered out, as any non-JSON line
+
+
+@pytest.mark.parametrize(
+    "raw,field",
+    [
+        (rb'{"streams":[{"stream":{"a":"b"},"values":[["1","\ud800"]]}]}', "streams[0].values[0].message"),
+        (rb'{"streams":[{"stream":{"\ud800":"b"},"values":[["1","x"]]}]}', "streams[0].stream.\ud800"),
+        (rb'{"streams":[{"stream":{"service":"\udc00"},"values":[["1","x"]]}]}', "streams[0].values[0].service"),
+        (rb'{"batchId":"\ud800","streams":[{"stream":{"a":"b"},"values":[["1","x"]]}]}', "batchId"),
+    ],
+)
+def test_loki_text_that_is_not_valid_unicode_is_refused_naming_the_field(http: httpx.Client, raw: bytes, field: str) -> None:
+    """Once a 500: the write-ahead log could not encode the text, or the error body the field name."""
+    r = http.post("/loki/api/v1/push", content=raw)
+    assert r.status_code == 400 and r.json()["error"]["fields"]["field"] == field
+
+
+def test_structured_text_that_is_not_valid_unicode_is_a_400_naming_the_field(http: httpx.Client) -> None:
+    r = http.post("/events", content=rb'{"batch": {"events": [{"message": "ok", "labels": {"k": "\udfff"}}]}}')
+    assert r.status_code == 400 and r.json()["error"]["path"] == "args.batch.events[0].labels['k']"

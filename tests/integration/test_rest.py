@@ -97,7 +97,7 @@ def test_void_is_204_and_oneway_is_202(echo: httpx.Client) -> None:
         ({"message": {"text": 5}}, "args.message.text", "expected string, got integer"),
         ({"message": {"text": "x", "lucky": [1, "a"]}}, "args.message.lucky[1]", "expected i32, got string"),
         ({"message": {"text": "x", "counters": {"k": 2**63}}}, "args.message.counters['k']", "out of range for i64"),
-        ({"message": {}}, "args.message.text", "required field is missing"),
+        ({"message": {}}, "args.message.text", "required"),
         ({"message": {"txt": "x"}}, "args.message.txt", "Message has no field 'txt'"),
         ({"msg": {}}, "args.msg", "echo takes no argument 'msg'"),
     ],
@@ -198,9 +198,15 @@ def test_openapi_document_is_valid_and_complete(echo: httpx.Client, probe: httpx
         assert sum(1 for path in doc["paths"] if path.startswith(f"/{service}/")) == expected
     doc = echo.get("/openapi.json").json()
     get = doc["paths"]["/messages/{id}"]["get"]
-    assert get["parameters"][0] == {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "format": "int64"}}
-    assert set(get["responses"]) == {"200", "404", "400", "413", "500"}
-    assert doc["components"]["schemas"]["Volume"]["enum"] == ["QUIET", "NORMAL", "LOUD"]
+    i64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+    assert get["parameters"][0] == {"name": "id", "in": "path", "required": True, "schema": i64}
+    # a result field named like another route's path argument links the two (Stored.id -> get, remove)
+    put_links = doc["paths"]["/messages"]["post"]["responses"]["200"]["links"]
+    assert put_links["get_get_id"] == {"operationId": "get_get", "parameters": {"id": "$response.body#/id"}}
+    assert put_links["remove_delete_id"]["operationId"] == "remove_delete"
+    assert set(get["responses"]) == {"200", "404", "400", "500"}  # no body: no 408 or 413
+    assert {"408", "413"} <= set(doc["paths"]["/messages"]["post"]["responses"])
+    assert doc["components"]["schemas"]["Volume"]["enum"] == ["QUIET", "NORMAL", "LOUD", 0, 1, 2]  # by name; numbers accepted
     assert doc["components"]["schemas"]["Message"]["required"] == ["text"]
     assert doc["paths"]["/Echo/remove"]["post"]["responses"]["204"]["description"].startswith("done")
 
@@ -249,3 +255,94 @@ def test_many_concurrent_requests_on_both_transports(host: Any) -> None:
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         assert sorted(pool.map(one, range(64)), key=int) == [str(i) for i in range(64)]
     time.sleep(0)
+
+
+@pytest.mark.parametrize(
+    "path,body,missing",
+    [
+        ("/Echo/echo", {}, "args.message"),
+        ("/Echo/put", {}, "args.message"),
+        ("/messages", {}, "args.message"),
+        ("/Echo/repeat", {"times": 3}, "args.text"),
+        ("/Echo/get", {}, "args.id"),
+        ("/Echo/echo", {"message": None}, "args.message"),
+        ("/Echo/echo", {"message": {"text": None}}, "args.message.text"),
+    ],
+)
+def test_a_missing_or_null_required_argument_is_400_naming_it(echo: httpx.Client, path: str, body: Any, missing: str) -> None:
+    """An argument without a default is required (Thrift ignores `optional` on arguments and
+    the handler takes every one); null is "not set", which only an optional field may be."""
+    r = echo.post(path, json=body)
+    assert r.status_code == 400, r.text
+    e = error_of(r)
+    assert (e["type"], e["path"]) == ("InvalidArgument", missing)
+    assert e["message"] in (f"{missing}: required", f"{missing}: required, got null")
+
+
+def test_null_is_not_set_where_the_openapi_document_says_nullable(echo: httpx.Client) -> None:
+    r = echo.post("/Echo/repeat", json={"text": "a", "times": None})  # times = 2, the IDL's default
+    assert r.status_code == 200 and r.json() == "a a"
+    r = echo.post("/Echo/echo", json={"message": {"text": "t", "tags": None}})
+    assert r.status_code == 200 and r.json() == {"text": "t", "volume": "NORMAL"}
+    doc = echo.get("/openapi.json").json()
+    body = doc["paths"]["/Echo/repeat"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["text"]
+    assert {"type": "null"} in body["properties"]["times"]["anyOf"]
+    assert "anyOf" not in body["properties"]["text"]
+    assert {"type": "null"} in doc["components"]["schemas"]["Message"]["properties"]["tags"]["anyOf"]
+
+
+def test_a_missing_argument_over_thrift_is_a_protocol_error_and_the_connection_serves_on(host: InProcessHost) -> None:
+    from thriftpy2.rpc import make_client
+    from thriftpy2.thrift import TApplicationException
+    from thriftpy2.transport import TFramedTransportFactory
+
+    from services.echo import IDL
+
+    c = make_client(IDL.module.Echo, *host.addr("echo"), trans_factory=TFramedTransportFactory(), timeout=5000)
+    try:
+        with pytest.raises(TApplicationException) as info:
+            c.echo(None)  # the argument is left out of the message
+        assert info.value.type == TApplicationException.PROTOCOL_ERROR
+        assert info.value.message == "echo: args.message: required"
+        assert c.repeat("ok", 2) == "ok ok"
+    finally:
+        c.close()
+
+
+def test_json_nested_past_max_json_depth_is_a_400_json_error(echo: httpx.Client) -> None:
+    deep = b'{"message": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"  # once a RecursionError: plain-text 500 (under MAX_BODY)
+    r = echo.post("/Echo/echo", content=deep)
+    assert r.status_code == 400
+    e = error_of(r)
+    assert e["type"] == "InvalidArgument" and "deeper than 64 levels" in e["message"] and "max_json_depth" in e["message"]
+    # 64 levels (the default limit) are read, and then checked against the IDL as usual
+    at_limit = echo.post("/Echo/echo", content=b'{"message": {"text": "x", "tags": ' + b"[" * 62 + b"]" * 62 + b"}}")
+    assert at_limit.status_code == 400 and error_of(at_limit)["path"] == "args.message.tags[0]"
+    over = echo.post("/Echo/echo", content=b'{"message": {"text": "x", "tags": ' + b"[" * 63 + b"]" * 63 + b"}}")
+    assert over.status_code == 400 and "deeper than 64" in error_of(over)["message"]
+    assert echo.post("/Echo/echo", json={"message": {"text": "[[[[" * 100}}).status_code == 200  # brackets in strings do not nest
+
+
+@pytest.mark.parametrize(
+    "raw,path",
+    [
+        (rb'{"message": {"text": "\ud800"}}', "args.message.text"),
+        (rb'{"message": {"text": "ok \udfff tail"}}', "args.message.text"),
+        (rb'{"message": {"text": "x", "tags": ["fine", "\udc00"]}}', "args.message.tags[1]"),
+        (rb'{"message": {"text": "x", "counters": {"\ud800": 1}}}', "args.message.counters<key '\\ud800'>"),
+        (rb'{"text": "\ud83d", "times": 1}', "args.text"),
+    ],
+)
+def test_text_that_is_not_valid_unicode_is_a_400_naming_the_field(echo: httpx.Client, raw: bytes, path: str) -> None:
+    r = echo.post("/Echo/echo" if b"message" in raw else "/Echo/repeat", content=raw)
+    assert r.status_code == 400, r.text
+    e = error_of(r)
+    assert e["type"] == "InvalidArgument" and e["path"] == path and "not valid Unicode" in e["message"]
+    assert echo.post("/Echo/echo", json={"message": {"text": "\U0001f600 pairs are fine"}}).status_code == 200
+
+
+def test_an_error_quoting_a_lone_surrogate_is_still_json(echo: httpx.Client) -> None:
+    r = echo.post("/Echo/echo", content=rb'{"\ud800": 1}')
+    assert r.status_code == 400
+    assert error_of(r)["path"] == "args.\ud800"  # escaped in the body, so the body encodes

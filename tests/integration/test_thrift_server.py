@@ -368,3 +368,26 @@ def test_a_message_of_several_mebibytes_under_the_limit(echo_host: InProcessHost
     finally:
         client.close()
     assert got.payload == payload
+
+
+def test_thousands_of_pipelined_calls_are_all_answered_in_order(host: InProcessHost) -> None:
+    """Calls that finish at once, sent back to back without waiting: each reply used to start the
+    next call one stack frame deeper, and a few hundred of them hit RecursionError."""
+    s = connect(host.addr("echo"))
+    echo = __import__("services.echo", fromlist=["IDL"]).IDL.service()
+    codec = BinaryCodec(list(echo.methods.values()))
+    n = 3000
+    out = bytearray()
+    for i in range(n):
+        msg = bytearray()
+        codec.write_message_begin(msg, "repeat", CALL, i)
+        codec.write_args(echo.methods["repeat"], ["x", 1], msg)
+        out += frame(bytes(msg))
+    sender = threading.Thread(target=lambda: s.sendall(bytes(out)), daemon=True)
+    sender.start()
+    for i in range(n):
+        data = read_frame(s)
+        name, mtype, seqid, p = codec.read_message_begin(data, 0)
+        assert (name, mtype, seqid) == ("repeat", REPLY, i)
+    sender.join(10)
+    s.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import ROOT, AviaryProcess  # noqa: E402
+from support import ROOT, AviaryProcess, read_http_response  # noqa: E402
 from test_host import framed_call, probe_codec, read_reply  # noqa: E402
 
 from framework.thrift.codec import REPLY  # noqa: E402
@@ -46,10 +46,28 @@ def pids_seen(p: AviaryProcess, want: int, call=rest_pid, tries: int = 200) -> s
     return seen
 
 
-def test_one_worker_means_no_worker_process(aviary_process) -> None:
-    p = aviary_process(*BASE, "--workers", "1", env={"PYTHONPATH": TESTS})
-    assert rest_pid(p) == thrift_pid(p) == p.proc.pid
-    assert not any(ln.startswith("workers:") for ln in p.lines)
+def test_one_worker_by_default_means_no_worker_process(aviary_process) -> None:
+    # No --workers and no AVIARY_WORKERS: the default is one process, whatever the cores.
+    p = AviaryProcess(BASE, env={"PYTHONPATH": TESTS})
+    p.env.pop("AVIARY_WORKERS", None)
+    try:
+        p.start()
+        assert rest_pid(p) == thrift_pid(p) == p.proc.pid
+        assert not any(ln.startswith("workers:") for ln in p.lines)
+        assert p.stop() == 0
+    finally:
+        p.kill()
+
+
+def test_workers_auto_is_one_per_core(aviary_process) -> None:
+    cores = len(os.sched_getaffinity(0))
+    p = aviary_process(*BASE, "--workers", "auto", env={"PYTHONPATH": TESTS})
+    if cores == 1:  # one per core on one core: a single process, no supervisor
+        assert rest_pid(p) == p.proc.pid and not any(ln.startswith("workers:") for ln in p.lines)
+    else:
+        line = p.wait_line(r"^workers: \d+ serving")
+        assert line.startswith(f"workers: {cores} serving"), line
+        assert p.proc.pid not in pids_seen(p, cores)
     assert p.stop() == 0
 
 
@@ -178,6 +196,30 @@ def test_the_admin_port_shows_every_workers_calls(aviary_process) -> None:
     text = httpx.get(f"http://{p.addr('admin', 'http')[0]}:{p.addr('admin', 'http')[1]}/metrics", timeout=10).text
     assert 'srv_probe_http_whoami_requests 50' in text
     assert p.stop() == 0
+
+
+def test_workers_answer_connection_close_through_the_drain(aviary_process) -> None:
+    # Announced (in an embedded ZooKeeper), so the drain has a grace period; the supervisor
+    # tells its workers when it starts, before their SIGTERM.
+    args = ["run", "probe:create", "--bind", "127.0.0.1", "--admin-port", "0", "--thrift-port", "0", "--http-port", "0"]
+    p = aviary_process(*args, "--workers", "2", "--set", "drain_grace_s=3", env={"PYTHONPATH": TESTS})
+    request = b"POST /Probe/whoami HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+    conns = [socket.create_connection(p.addr("probe", "http"), timeout=10) for _ in range(6)]  # on both workers, likely
+    try:
+        for c in conns:
+            c.sendall(request)
+            assert b"connection: close" not in read_http_response(c).lower()
+        p.send_signal(signal.SIGTERM)
+        p.wait_line(r"^draining: still serving for 3s")
+        for c in conns:
+            c.sendall(request)
+            reply = read_http_response(c)
+            assert reply.startswith(b"HTTP/1.1 200 ") and b"connection: close" in reply.lower(), reply
+            assert c.recv(1) == b""  # and closed after it
+    finally:
+        for c in conns:
+            c.close()
+    assert p.wait(40) == 0
 
 
 def test_workers_serve_services_sharing_a_thrift_port(aviary_process) -> None:

@@ -48,7 +48,7 @@ def test_environment_reaches_service_settings() -> None:
     [
         ({"flags": {"thrift_port": "abc"}}, r"^thrift_port: expected a whole number, got 'abc' \(from --thrift-port\)"),
         ({"env": {"AVIARY_HTTP_PORT": "70000"}}, r"^http_port: expected a port number .* \(from environment variable AVIARY_HTTP_PORT\)"),
-        ({"env": {"AVIARY_NOPE": "1"}}, r"^nope: unknown setting \(from environment variable AVIARY_NOPE\)"),
+        ({"flags": {"nope": "1"}}, r"^nope: unknown setting \(from --nope\)"),
         ({"flags": {"zk_root": "aviary/"}}, r"^zk_root: expected a ZooKeeper path"),
         ({"flags": {"log_level": "loud"}}, r"^log_level: expected one of debug, info, warning, error"),
         ({"flags": {"max_frame_bytes": "lots"}}, r"^max_frame_bytes: expected a size such as 16MiB"),
@@ -89,3 +89,45 @@ def test_one_framework_service_setting_is_read_beside_a_plugins_own_keys() -> No
     bad = load(env={}, flags={"services.eventlog.announce_path": "relative"})
     with pytest.raises(ConfigError, match=r"^services\.eventlog\.announce_path: "):
         bad.service_setting("eventlog", "announce_path")
+
+
+def test_one_worker_by_default_and_auto_is_one_per_core() -> None:
+    from framework.workers import count
+
+    assert load(env={}).workers == 1 and count(load(env={})) == 1
+    cores = len(__import__("os").sched_getaffinity(0))
+    for text in ("auto", "AUTO", "0"):
+        s = load(env={}, flags={"workers": text})
+        assert s.workers == 0 and count(s) == cores
+    assert count(load(env={"AVIARY_WORKERS": "3"})) == 3
+    with pytest.raises(ConfigError, match=r"^workers: expected a number of processes of at least 1, or auto \(one per core\), got 'many' \(from --workers\)"):
+        load(env={}, flags={"workers": "many"})
+
+
+def test_an_environment_variable_naming_no_setting_is_ignored_with_one_warning(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    env = {
+        "AVIARY_NOPE": "1",
+        "AVIARY_ECHO_SERVICE_HOST": "10.96.0.10",  # Kubernetes' service links of a Service "aviary-echo"
+        "AVIARY_HTTP_PORT": "tcp://10.96.0.11:8888",  # ... and of one named "aviary-http": a setting's name
+        "AVIARY_ECHO__NOPE": "2",
+        "AVIARY_ECHO__HTTP_PORT": "8080",
+    }
+    with caplog.at_level("WARNING", logger="aviary.config"):
+        s = load(env=env)
+        assert s.http_port == 8888  # the service link set nothing
+        assert s.service("echo")["http_port"] == 8080 and "nope" not in s.service("echo")
+        s.service("echo")  # asked again: not warned again
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 4, lines
+    for variable in ("AVIARY_NOPE", "AVIARY_ECHO_SERVICE_HOST", "AVIARY_HTTP_PORT", "AVIARY_ECHO__NOPE"):
+        assert sum(f"ignoring environment variable {variable}:" in ln for ln in lines) == 1, lines
+    # A file and --set stay strict: a typo there stops start-up.
+    f = tmp_path / "aviary.toml"
+    f.write_text("nope = 1\n")
+    with pytest.raises(ConfigError, match=r"^nope: unknown setting \(from .*aviary.toml\)"):
+        load(f, env={})
+    with pytest.raises(ConfigError, match=r"^services\.echo\.nope: unknown setting for service 'echo' \(from --set echo.nope; known: "):
+        load(env={}, flags={"services.echo.nope": "1"}).service("echo")
+    # A bad value of a real setting is still fatal, from the environment too.
+    with pytest.raises(ConfigError, match=r"^http_port: expected a whole number, got 'eighty' \(from environment variable AVIARY_HTTP_PORT\)"):
+        load(env={"AVIARY_HTTP_PORT": "eighty"})

@@ -60,7 +60,8 @@ def test_defaults_fill_missing_fields_and_nulls() -> None:
     "value,path,message",
     [
         ({"text": 5}, "m.text", "expected string, got integer"),
-        ({}, "m.text", "required field is missing"),
+        ({}, "m.text", "required"),
+            ({"text": None}, "m.text", "required, got null"),
         ({"text": "x", "lucky": [1, "2"]}, "m.lucky[1]", "expected i32, got string"),
         ({"text": "x", "lucky": [2**31]}, "m.lucky[0]", "2147483648 is out of range for i32"),
         ({"text": "x", "counters": {"a": 1.5}}, "m.counters['a']", "expected i64, got number"),
