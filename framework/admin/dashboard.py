@@ -121,7 +121,7 @@ function draw(canvas, pts, lines, unit){
   const top = max > 0 ? max * 1.15 : 1;
   ctx.strokeStyle="#e3e6ec"; ctx.fillStyle="#6b7280"; ctx.font="10px sans-serif";
   for (let k=0;k<=2;k++){ const y = pad/2 + (H-pad)*(k/2); ctx.beginPath(); ctx.moveTo(pad,y); ctx.lineTo(W-4,y); ctx.stroke();
-    ctx.fillText((top*(1-k/2)).toPrecision(2), 2, y+3); }
+    const v = top*(1-k/2); ctx.fillText(v >= 100 ? String(Math.round(v)) : v.toPrecision(2), 2, y+3); }
   const n = pts.length, x = i => pad + (W-pad-4) * (n > 1 ? i/(n-1) : 1);
   for (const l of lines){ ctx.strokeStyle = l.color; ctx.lineWidth = 2; ctx.beginPath();
     pts.forEach((p,i)=>{ const y = pad/2 + (H-pad)*(1 - p[l.i]/top); i ? ctx.lineTo(x(i),y) : ctx.moveTo(x(i),y); }); ctx.stroke(); }

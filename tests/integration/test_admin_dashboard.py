@@ -132,6 +132,13 @@ def test_dashboard_leads_with_what_an_operator_asks(artifacts: Path, browser: An
 
                 browser.save_screenshot(str(artifacts / f"admin-dashboard-{name}.png"))
 
+            # The whole page at desktop width, for the docs.
+            browser.set_window_size(1280, 800)
+            browser.set_window_size(1280, browser.execute_script("return document.documentElement.scrollHeight") + 140)
+            time.sleep(1.2)  # a tick at the new size
+            browser.save_screenshot(str(artifacts / "admin-dashboard-full.png"))
+            browser.set_window_size(1280, 800)
+
             # Links (checked once): docs, metrics.json and the event log answer.
             links = {a.get_attribute("data-link"): a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#links a")}
             assert set(links) >= {"docs", "metrics.json", "event log"}
