@@ -18,7 +18,6 @@ import os
 import platform
 import sys
 import time
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -27,12 +26,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..dtab import base_dtab
-from ..metrics import percentiles, registry
+from ..metrics import registry
 from ..recent_errors import recent_errors
 from ..rest.codec import dumps
 from ..telemetry import TelemetryFilter
 from . import prometheus
 from .dashboard import PAGE
+from .sampler import CallSampler
 
 if TYPE_CHECKING:
     from ..host import Host
@@ -42,8 +42,6 @@ __all__ = ["AdminApp"]
 log = logging.getLogger("aviary.admin")
 
 _SECRET_SETTINGS = ("zk_digest",)
-_HISTORY = 120  # dashboard points kept per method (one a second: two minutes)
-_WINDOW = 10  # samples the headline figures (overall, per service) cover: the last 10 s
 _ZK_READ_S = 3.0  # longest the dashboard waits for ZooKeeper to list the members
 
 
@@ -57,13 +55,7 @@ class AdminApp:
     def __init__(self, host: Host) -> None:
         self.host = host
         self.telemetry = next((f for f in host.filters if isinstance(f, TelemetryFilter)), None)
-        self.series: dict[str, deque[list[float]]] = {}
-        self._last: dict[str, tuple[int, int, list[int]]] = {}
-        # per service, and "" for the whole process: the last `_WINDOW` samples as
-        # (requests, failures, {latency bucket: count}) for the headline figures
-        self._windows: dict[str, deque[tuple[int, int, dict[int, int]]]] = {}
-        self._interval_s = 1.0
-        self._latency_cap = 0.0  # the largest latency seen (a percentile never exceeds it)
+        self.calls = CallSampler()
         self._sampler: asyncio.Task[None] | None = None
         self.asgi = Starlette(routes=self.routes())
 
@@ -211,7 +203,7 @@ class AdminApp:
                 "services": services,
                 "admin": self._endpoints().get("admin", {}),
                 # overall and per service over the last `window_s` seconds, with totals
-                "summary": self._summary(),
+                "summary": self.calls.summary(s.name for s in self.host.services),
                 "announcers": self._announcers(),
                 # each service's members as ZooKeeper has them now (read for this request)
                 "serversets": await self._serversets(),
@@ -221,47 +213,9 @@ class AdminApp:
                 "uptime_s": round(time.time() - self.host.started_at, 1) if self.host.started_at else 0,
                 "telemetry": self.telemetry is not None,
                 # [t, requests/s, errors/s, p50 ms, p99 ms] per "service/transport/method"
-                "series": {k: list(v) for k, v in self.series.items()},
+                "series": {k: list(v) for k, v in self.calls.series.items()},
             }
         )
-
-    def _summary(self) -> dict[str, Any]:
-        """Requests/s, errors/s, error rate and p50/p99 (ms) over the last samples, and the
-        lifetime request and failure counts, for the process ("overall") and each service."""
-        totals: dict[str, list[int]] = {}
-        for c in registry.counters():
-            parts = c.name.split("/")
-            if len(parts) == 5 and parts[0] == "srv" and parts[4] in ("requests", "failures"):
-                for group in ("", parts[1]):
-                    pair = totals.setdefault(group, [0, 0])
-                    pair[parts[4] == "failures"] += int(c.value)
-        groups = {"": "overall", **{s.name: s.name for s in self.host.services}}
-        out: dict[str, Any] = {"window_s": 0.0, "services": {}}
-        for group, label in groups.items():
-            window = self._windows.get(group, ())
-            seconds = len(window) * self._interval_s
-            out["window_s"] = max(out["window_s"], seconds)
-            requests = sum(w[0] for w in window)
-            failures = sum(w[1] for w in window)
-            buckets: dict[int, int] = {}
-            for w in window:
-                for i, n in w[2].items():
-                    buckets[i] = buckets.get(i, 0) + n
-            p50, p99 = _quantiles(buckets, (0.5, 0.99), self._latency_cap)
-            figures = {
-                "requests_per_s": round(requests / seconds, 2) if seconds else 0.0,
-                "errors_per_s": round(failures / seconds, 2) if seconds else 0.0,
-                "error_rate_pct": round(100 * failures / requests, 2) if requests else 0.0,
-                "p50_ms": round(p50, 3),
-                "p99_ms": round(p99, 3),
-                "requests": totals.get(group, [0, 0])[0],
-                "failures": totals.get(group, [0, 0])[1],
-            }
-            if group:
-                out["services"][label] = figures
-            else:
-                out["overall"] = figures
-        return out
 
     async def _serversets(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -296,7 +250,6 @@ class AdminApp:
         return links
 
     def sampler_start(self, interval_s: float = 1.0) -> None:
-        self._interval_s = interval_s
         if self.telemetry is not None:
             self._sampler = asyncio.get_running_loop().create_task(self._sample_forever(interval_s))
 
@@ -308,59 +261,6 @@ class AdminApp:
         while True:
             await asyncio.sleep(interval_s)
             try:
-                self.sample(interval_s)
+                self.calls.sample(interval_s, [s.name for s in self.host.services])
             except Exception:  # pragma: no cover - a chart must never take the process down
                 log.exception("dashboard sampling failed")
-
-    def sample(self, interval_s: float) -> None:
-        """One point per method: rates since the last sample and latency over that window.
-        Read from the registry by name, so a supervisor's dashboard shows its workers' calls."""
-        now = round(time.time(), 3)
-        counters = {c.name: c.value for c in registry.counters()}
-        groups: dict[str, list[Any]] = {"": [0, 0, {}], **{s.name: [0, 0, {}] for s in self.host.services}}
-        for h in registry.histograms():
-            parts = h.name.split("/")
-            if len(parts) != 5 or parts[0] != "srv" or parts[4] != "request_latency_ms":
-                continue
-            key = "/".join(parts[1:4])
-            counts = list(h.counts)
-            requests, failures = counters.get(f"srv/{key}/requests", 0), counters.get(f"srv/{key}/failures", 0)
-            last = self._last.get(key)
-            self._last[key] = (requests, failures, counts)
-            if last is None:
-                last = (0, 0, [0] * len(counts))
-            n = requests - last[0]
-            window = [a - b for a, b in zip(counts, last[2])]
-            total = sum(window)
-            p50, p99 = percentiles(window, total, (0.5, 0.99), h.max) if total else (0.0, 0.0)
-            points = self.series.get(key)
-            if points is None:
-                points = self.series[key] = deque(maxlen=_HISTORY)
-            points.append([now, round(n / interval_s, 2), round((failures - last[1]) / interval_s, 2), round(p50, 3), round(p99, 3)])
-            self._latency_cap = max(self._latency_cap, h.max)
-            for group in ("", parts[1]):
-                acc = groups.setdefault(group, [0, 0, {}])
-                acc[0] += n
-                acc[1] += failures - last[1]
-                if total:
-                    sparse = acc[2]
-                    for i, k in enumerate(window):
-                        if k:
-                            sparse[i] = sparse.get(i, 0) + k
-        for group, (n, failed, sparse) in groups.items():
-            recent = self._windows.get(group)
-            if recent is None:
-                recent = self._windows[group] = deque(maxlen=_WINDOW)
-            recent.append((n, failed, sparse))
-
-
-def _quantiles(sparse: dict[int, int], quantiles: tuple[float, ...], cap: float) -> list[float]:
-    """`percentiles` of sparse bucket counts ({bucket index: count})."""
-    total = sum(sparse.values())
-    if not total:
-        return [0.0] * len(quantiles)
-    dense = [0] * (max(sparse) + 1)
-    for i, k in sparse.items():
-        dense[i] = k
-    return percentiles(dense, total, quantiles, cap)
-
