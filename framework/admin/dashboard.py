@@ -214,8 +214,11 @@ function renderMethods(d){
     draw(chart("latency_" + id, holder, "latency p50 (green) and p99 (orange), ms"), pts, [{i:3, color:"#188038", label:"p50"}, {i:4, color:"#e37400", label:"p99"}], "ms");
   }
 }
+let busy = false;  // one request at a time: a slow ZooKeeper must not pile them up
 async function tick(){
-  let d; try { d = await (await fetch("/admin/dashboard.json")).json(); } catch (e) { return; }
+  if (busy) return;
+  busy = true;
+  let d; try { d = await (await fetch("/admin/dashboard.json")).json(); } catch (e) { return; } finally { busy = false; }
   text("facts", d.services.map(s => s.name).join(", ") + " · up " + Math.round(d.uptime_s) + " s");
   text("telemetry", d.telemetry ? "" : "telemetry off: no rates or latencies");
   for (const render of [renderSummary, renderZooKeeper, renderErrors, renderLinks, renderMethods]) {

@@ -145,6 +145,9 @@ def test_dashboard_leads_with_what_an_operator_asks(artifacts: Path, browser: An
             assert links["docs"].endswith("#admin-routes") and browser.find_element(By.ID, "admin-routes").is_displayed()
             metrics = httpx.get(links["metrics.json"])
             assert metrics.status_code == 200 and metrics.json()["srv/probe/http/slow/requests"] > 0
+            for label, href in links.items():
+                if label != "docs":
+                    assert httpx.get(href, timeout=10).status_code == 200, (label, href)
             browser.find_element(By.CSS_SELECTOR, "a[data-link='event log']").click()
             wait_until(lambda: "/eventlog/" in browser.current_url, 10, "the event log page")
             assert httpx.get(browser.current_url).status_code == 200
@@ -208,7 +211,7 @@ def test_dashboard_says_when_zookeeper_is_away(browser: Any) -> None:
     from support import free_port
 
     away = f"127.0.0.1:{free_port()}"  # nothing listens there
-    with InProcessHost(lambda: [create_echo()], zk=away, zk_session_timeout_s=1.0) as host:
+    with InProcessHost(lambda: [create_echo()], zk=away, zk_session_timeout_s=1.0, docs_url="https://docs.example/aviary/") as host:
         h, p = host.addr("admin", "http")
         browser.set_window_size(390, 844)
         browser.get(f"http://{h}:{p}/admin")
@@ -219,3 +222,4 @@ def test_dashboard_says_when_zookeeper_is_away(browser: Any) -> None:
         assert browser.find_element(By.ID, "zk-state").text != "connected"
         (row,) = cells(browser, "table.members[data-service='echo'] tbody tr")
         assert row == ["no ZooKeeper session: the members cannot be read"]
+        assert browser.find_element(By.CSS_SELECTOR, "a[data-link='docs']").get_attribute("href") == "https://docs.example/aviary/"  # docs_url
