@@ -28,7 +28,9 @@ APT_PACKAGES += systemd
 run: deps
 	$(BIN)/aviary dev $(ARGS)
 
+# lint-imports first: an import that runs back up a layer fails at once (pyproject.toml's contracts).
 test: deps
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 # The decoders' fuzz targets (tests/fuzz), long and randomized; `make test` runs them bounded.

@@ -20,7 +20,7 @@ from typing import Any
 
 from framework import config
 from framework.context import Context
-from framework.host import assemble
+from framework.assembly import assemble
 from framework.service import Call, run_eagerly
 
 

@@ -11,7 +11,8 @@ The public API is this page:
 Testing a service (real sockets, a real ZooKeeper, a pytest plugin) is `framework.testing`.
 """
 
-from .context import Context, Deadline, TraceId, current, current_context
+from .call import current, current_context
+from .context import Context, Deadline, TraceId
 from .errors import (
     ApplicationError,
     AviaryError,

@@ -29,39 +29,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from .config import Rules, Settings, parse_admin_allow, parse_allow
 from .errors import ConfigError, PermissionDenied
 
 if TYPE_CHECKING:
-    from .config import Settings
     from .filters import Handler
     from .service import Call, Service
 
 __all__ = ["parse_allow", "AllowList", "allow_lists", "AdminAllow", "parse_admin_allow", "is_loopback"]
-
-Rules = dict[str, frozenset[str]]
-
-
-def parse_allow(v: Any) -> Rules:
-    """A TOML table ``{method = [identity, …]}``, or text ``method=id,id;method=id``."""
-    if isinstance(v, Mapping):
-        items = list(v.items())
-    elif isinstance(v, str):
-        items = []
-        for part in filter(None, (p.strip() for p in v.split(";"))):
-            method, sep, ids = part.partition("=")
-            if not sep or not method.strip():
-                raise ValueError(f"expected METHOD=IDENTITY[,IDENTITY…] separated by ';', got {part!r}")
-            items.append((method.strip(), [i.strip() for i in ids.split(",") if i.strip()]))
-    else:
-        raise ValueError(f"expected a table of method = [identities], got {type(v).__name__}")
-    out: Rules = {}
-    for method, ids in items:
-        if isinstance(ids, str):
-            ids = [ids]
-        if not isinstance(ids, (list, tuple)) or not all(isinstance(i, str) and i for i in ids):
-            raise ValueError(f"{method}: expected a list of identities (strings), got {ids!r}")
-        out[str(method)] = frozenset(ids)
-    return out
 
 
 class AllowList:
@@ -175,17 +150,3 @@ class AdminAllow:
         return address is not None and any(address in net for net in self.networks.get(key, ()))
 
 
-def parse_admin_allow(v: Any) -> dict[str, list[str]]:
-    """A list of networks and identities (every endpoint that writes), text ``a,b``, or the
-    `parse_allow` table/text keyed by admin path: ``/quitquitquit=10.0.0.0/8;*=spiffe://ops``.
-    The value kept is plain data, ``{path: [entry, …]}`` (it is shown on /admin/registry.json);
-    `AdminAllow` is built from it."""
-    if isinstance(v, (list, tuple)):
-        v = {"*": list(v)}
-    elif isinstance(v, str) and "=" not in v:
-        v = {"*": [e.strip() for e in v.split(",") if e.strip()]}
-    rules = parse_allow(v)
-    for path in rules:
-        if path != "*" and not path.startswith("/"):
-            raise ValueError(f"expected an admin path such as /quitquitquit, or \"*\", got {path!r}")
-    return {path: sorted(entries) for path, entries in rules.items()}

@@ -92,7 +92,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import uvloop
 
     from . import config, plugins
-    from .host import assemble, configure_logging
+    from .assembly import assemble, configure_logging
 
     configure_logging()  # before the settings load: an ignored AVIARY_* variable is logged like any line
     settings = config.load(args.config, flags=flags_from(args))

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .access import parse_admin_allow, parse_allow
 from .errors import ConfigError
 
 __all__ = ["Setting", "Settings", "HOST_SETTINGS", "SERVICE_SETTINGS", "load", "port", "positive", "text", "boolean", "number", "choice"]
@@ -175,6 +174,50 @@ def dtab_text(v: Any) -> str:
     except BadDtab as e:
         raise ValueError(f"expected a dtab such as '/s => /$/zk2/zk:2181/aviary/prod': {e}") from None
     return s
+
+
+# Allow-lists (`framework.access` applies them; here, only what a setting's value may be).
+
+Rules = dict[str, frozenset[str]]
+
+
+def parse_allow(v: Any) -> Rules:
+    """A TOML table ``{method = [identity, …]}``, or text ``method=id,id;method=id``."""
+    if isinstance(v, Mapping):
+        items = list(v.items())
+    elif isinstance(v, str):
+        items = []
+        for part in filter(None, (p.strip() for p in v.split(";"))):
+            method, sep, ids = part.partition("=")
+            if not sep or not method.strip():
+                raise ValueError(f"expected METHOD=IDENTITY[,IDENTITY…] separated by ';', got {part!r}")
+            items.append((method.strip(), [i.strip() for i in ids.split(",") if i.strip()]))
+    else:
+        raise ValueError(f"expected a table of method = [identities], got {type(v).__name__}")
+    out: Rules = {}
+    for method, ids in items:
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, (list, tuple)) or not all(isinstance(i, str) and i for i in ids):
+            raise ValueError(f"{method}: expected a list of identities (strings), got {ids!r}")
+        out[str(method)] = frozenset(ids)
+    return out
+
+
+def parse_admin_allow(v: Any) -> dict[str, list[str]]:
+    """A list of networks and identities (every endpoint that writes), text ``a,b``, or the
+    `parse_allow` table/text keyed by admin path: ``/quitquitquit=10.0.0.0/8;*=spiffe://ops``.
+    The value kept is plain data, ``{path: [entry, …]}`` (it is shown on /admin/registry.json);
+    `AdminAllow` is built from it."""
+    if isinstance(v, (list, tuple)):
+        v = {"*": list(v)}
+    elif isinstance(v, str) and "=" not in v:
+        v = {"*": [e.strip() for e in v.split(",") if e.strip()]}
+    rules = parse_allow(v)
+    for path in rules:
+        if path != "*" and not path.startswith("/"):
+            raise ValueError(f"expected an admin path such as /quitquitquit, or \"*\", got {path!r}")
+    return {path: sorted(entries) for path, entries in rules.items()}
 
 
 # -- the settings ----------------------------------------------------------------------------

@@ -2,25 +2,21 @@
 
 Transports fill a `Context` from what arrived on the wire (TTwitter header, Mux contexts, B3
 and Finagle-Ctx HTTP headers, the TLS peer certificate); filters and handlers read it through
-`current()`, which works in `async def` handlers and in plain `def` handlers run on the thread
+`framework.call.current()`, which works in `async def` handlers and in plain `def` handlers run on the thread
 pool alike.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .dtab import Dtab
 
-if TYPE_CHECKING:
-    from .service import Call
-
-__all__ = ["TraceId", "Deadline", "Context", "current", "current_context"]
+__all__ = ["TraceId", "Deadline", "Context"]
 
 
 def _rand64() -> int:
@@ -140,16 +136,3 @@ class Context:
             f"Context(transport={self.transport!r}, protocol={self.protocol!r}, peer={self.peer!r}, "
             f"trace={self.trace!r}, deadline={self.deadline!r}, client_id={self.client_id!r})"
         )
-
-
-_current: contextvars.ContextVar[Call | None] = contextvars.ContextVar("aviary_call", default=None)
-
-
-def current() -> Call | None:
-    """The call being served on this task or thread, or None outside a call."""
-    return _current.get()
-
-
-def current_context() -> Context | None:
-    call = _current.get()
-    return call.context if call is not None else None

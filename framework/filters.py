@@ -11,14 +11,13 @@ of looking them up on every call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Protocol
+from typing import Any, Awaitable, Callable, Iterable, Protocol
 
-if TYPE_CHECKING:
-    from .service import Call
+from .call import Call
 
 __all__ = ["Handler", "Filter", "compose"]
 
-Handler = Callable[["Call"], Awaitable[Any]]
+Handler = Callable[[Call], Awaitable[Any]]
 
 
 class Filter(Protocol):

@@ -18,7 +18,7 @@ started, first stopped), exit 0. A second signal exits at once.
 
 SIGHUP reads the TLS certificates again (`framework.tls`): new connections use them,
 established ones carry on. With ``workers`` above 1, `assemble` returns a
-`framework.workers.Supervisor` instead: the same lifecycle, its services in worker processes.
+`framework.workers.Supervisor` instead (`framework.assembly`): the same lifecycle, its services in worker processes.
 
 Everything that lives beside the services for the life of the process (the admin port, the
 ZooKeeper announcer, an embedded ZooKeeper, span exporters) is an `Extension`.
@@ -35,25 +35,24 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
-from . import access, tls
-from .access_log import access_log
-from .admission import admission_control
+from . import tls
 from .config import Settings
 from .connections import Limits, raise_descriptor_limit
 from .dtab import set_base_dtab
 from .errors import ConfigError
 from .filters import Filter
+from .hosting import IN_USE, Endpoints, Extension, bind_socket, bound, port_is_free
 from .http_port import HttpPort
 from .rest.app import RestApp
 from .service import Service, default_executor
 from .thrift import header, json_protocol
 from .thrift.mux import sniff as mux_sniff
+from .thrift.http import ThriftOverHttp
 from .thrift.server import ServerOptions, ThriftServer
 
-__all__ = ["Host", "assemble", "host_filters", "IN_USE", "Endpoints", "Extension", "bind_socket", "bound", "port_is_free", "configure_logging"]
+__all__ = ["Host"]
 
 log = logging.getLogger("aviary.host")
 
@@ -61,92 +60,6 @@ log = logging.getLogger("aviary.host")
 # to claim a connection's first bytes wins); over HTTP the same, less Mux (a session protocol).
 THRIFT_SNIFFERS = (json_protocol.sniff, header.sniff, mux_sniff)
 HTTP_SNIFFERS = (json_protocol.sniff, header.sniff)
-IN_USE = " (another process listens there, perhaps an aviary still running)"
-
-
-def configure_logging(level: str = "info") -> None:
-    root = logging.getLogger()
-    if not any(getattr(h, "_aviary", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        from .tracing import TraceLogFilter
-
-        # %(trace)s: " trace=<id>" on every line logged inside a call, so a call's lines can be found
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s%(trace)s: %(message)s"))
-        handler.addFilter(TraceLogFilter())
-        handler._aviary = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-    root.setLevel(level.upper())
-    # uvicorn narrates its own start and stop at INFO; Aviary says what matters on stdout.
-    logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, root.level))
-
-
-def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
-    """A listening TCP socket (IPv6 when `host` is an IPv6 address). ``listen=False``: only
-    bound, which claims the port without accepting (a worker supervisor holds ports so)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    if listen:
-        sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
-def bound(sock: socket.socket) -> tuple[str, int]:
-    """(host, port) a socket is bound to, as the ready lines show it."""
-    name = sock.getsockname()
-    return name[0], name[1]
-
-
-def port_is_free(host: str, port: int) -> bool:
-    """Whether a listening socket could bind `host`:`port` now (as every port here binds:
-    SO_REUSEADDR, so a closed port in TIME_WAIT counts as free)."""
-    try:
-        bind_socket(host, port).close()
-        return True
-    except OSError:
-        return False
-
-
-@dataclass
-class Endpoints:
-    """Where one service listens: name -> (host, port), e.g. {"thrift": (...), "http": (...)}."""
-
-    service: str
-    ports: dict[str, tuple[str, int]] = field(default_factory=dict)
-
-
-class Extension(Protocol):
-    """A part of the process beside the services. The host calls, in order:
-
-    * ``start(host)`` once every service listens, before the ``ready`` lines (so ``ready``
-      means announced); `host.endpoints` says where everything listens, and an extension that
-      listens itself (the admin port) adds its own entry there;
-    * ``drain(host)`` first thing on shutdown, while the ports still serve; returns True if it
-      withdrew something callers must notice (then the host waits ``drain_grace_s``);
-    * ``stop(host)`` after the services stopped, in reverse order of start.
-
-    With workers (`framework.workers`), extensions run once per host, in the supervisor, and
-    the services run in the worker processes: one announcement per host:port, one admin port.
-    Worker processes build the extensions too (`assemble` is the same code) but never start
-    them, so a constructor only records its settings: sessions, threads and sockets belong in
-    ``start``.
-    """
-
-    name: str
-
-    async def start(self, host: Host) -> None: ...
-
-    async def drain(self, host: Host) -> bool: ...
-
-    async def stop(self, host: Host) -> None: ...
 
 
 class _Running:
@@ -291,7 +204,7 @@ class Host:
             http_sock = self._bind(service, "http", ports["http"])
             # Thrift over HTTP on the service's HTTP port: plain callers reach this service.
             over_http = ThriftServer(service, chain, http_options, shared=others)
-            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth, thrift=over_http)
+            app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth, thrift=ThriftOverHttp(over_http))
             http = HttpPort(app, s, "srv", service.name, "http")
             await http.start(http_sock)
             self.running.append(_Running(service, thrift, http, over_http))
@@ -410,73 +323,3 @@ class Host:
         await stop.wait()
         await self.stop()
         return 0
-
-
-def assemble(settings: Settings, services: list[Service], *, out: TextIO | None = None, worker: bool = False) -> Host:
-    """The host `aviary run` builds: the services plus the standard extensions and host
-    filters the settings ask for. Tests build theirs the same way.
-
-    With more than one worker (setting ``workers``) it is a `framework.workers.Supervisor`,
-    which runs the extensions and forks the serving processes; each of those builds its host
-    here with ``worker=True``: the same filters, no extensions (the supervisor runs them)."""
-    from . import workers  # here: workers.Supervisor is a Host, so that module imports this one
-    from .admin import AdminServer
-
-    # Per process: the span exporter sends what this process's filters record.
-    filters, local = host_filters(settings, services)
-    if worker:
-        host = Host(settings, services, extensions=local, filters=filters, out=out)
-        host.reuse_port = True
-        return host
-    # Once per host: an embedded ZooKeeper first, so it stops last (after the services, the
-    # announcer and the admin port, whose dashboard reads it until the end); then the admin
-    # port, then the announcer (the admin port is up before the member appears).
-    zookeeper, announcer = _discovery_extensions(settings)
-    extensions = [*zookeeper, *local, AdminServer(), *announcer]
-    if workers.count(settings) > 1:
-        return workers.Supervisor(settings, services, extensions=extensions, filters=filters, out=out)
-    return Host(settings, services, extensions=extensions, filters=filters, out=out)
-
-
-def host_filters(settings: Settings, services: list[Service]) -> tuple[list[Filter], list[Extension]]:
-    """The filters the host runs before each service's own on every call (telemetry, access
-    log, deadline, allow-lists), and the extensions they need (a span exporter): what
-    `assemble` serves with, and what `framework.testing.call` runs a call through."""
-    from .tracing import DeadlineFilter, SpanExporter
-
-    local: list[Extension] = []
-    filters: list[Filter] = []
-    if settings.telemetry:
-        from .telemetry import TelemetryFilter
-
-        exporter = SpanExporter(settings.zipkin_url, settings.trace_scribe) if (settings.zipkin_url or settings.trace_scribe) else None
-        if exporter is not None:
-            local.append(exporter)
-        filters.append(TelemetryFilter(settings.trace_sample_rate, exporter))
-    logged = access_log(settings, services)  # inside the trace (its lines carry trace=), outside refusals (they are logged)
-    if logged is not None:
-        filters.append(logged)
-    filters.append(DeadlineFilter())
-    admission = admission_control(settings, services)  # after the observing filters: a refusal is counted and traced
-    if admission is not None:
-        filters.append(admission)
-    allow = access.allow_lists(settings, services)  # after the observing filters: a refusal is counted and traced
-    if allow is not None:
-        filters.append(allow)
-    return filters, local
-
-
-def _discovery_extensions(settings: Settings) -> tuple[list[Extension], list[Extension]]:
-    """(embedded ZooKeeper, announcer). None of either with ``zk = "none"``; with ``zk =
-    "embedded"`` a real ZooKeeper (on ``zk_embedded_port``) and the announcer registering in
-    it; otherwise the announcer for the given hosts."""
-    if settings.zk == "none":
-        return [], []
-    from .discovery.announcer import Announcer
-
-    if settings.zk == "embedded":
-        from .discovery.embedded import EmbeddedExtension, EmbeddedZooKeeper
-
-        embedded = EmbeddedExtension(EmbeddedZooKeeper(client_port=settings.zk_embedded_port))
-        return [embedded], [Announcer(settings, lambda: embedded.hosts)]
-    return [], [Announcer(settings, settings.zk)]

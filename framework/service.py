@@ -1,4 +1,4 @@
-"""`Service` (an IDL service, a handler and its options) and `Call` (one invocation).
+"""`Service`: an IDL service, a handler and its options (`Call`, one invocation, is `framework.call`'s).
 
 A handler is a plain class with one method per IDL method, taking the IDL's arguments in order
 and returning the IDL's result. ``async def`` methods run on the event loop; plain ``def``
@@ -17,11 +17,11 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from thriftpy2.thrift import TException
 
-from .context import Context, _current
+from .call import Call, Observer, enter, leave
 from .errors import ApplicationError, DeadlineExceeded, DefinitionError, InternalError
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
@@ -33,42 +33,6 @@ __all__ = ["Service", "Call", "Observer", "run_eagerly", "served", "Resume"]
 log = logging.getLogger("aviary.service")
 
 Hook = Callable[[], Any]
-
-
-class Call:
-    """One invocation: the method, its arguments in IDL order, and the transport's context.
-
-    `observer`, when a filter sets one (`observe`), is told ``observer.ended(call, error)``
-    once the call has finished, by whatever drove the chain (`run_eagerly`, `served`): a filter
-    that only needs a call's outcome (the telemetry filter) then needs no coroutine frame of
-    its own, as a Finagle filter uses ``respond`` on the future. `started` is the telemetry
-    filter's clock reading (`time.perf_counter`) when it took the call."""
-
-    __slots__ = ("service", "method", "args", "context", "observer", "started")
-
-    def __init__(self, service: Service, method: Method, args: list[Any], context: Context) -> None:
-        self.service = service
-        self.method = method
-        self.args = args
-        self.context = context
-        self.observer: Observer | None = None
-        self.started = 0.0
-
-    def observe(self, observer: Observer) -> None:
-        """Have `observer` told how this call ends, after any observer set before it."""
-        first = self.observer
-        self.observer = observer if first is None else _Observers(first, observer)
-
-    @property
-    def name(self) -> str:
-        return self.method.name
-
-    def kwargs(self) -> dict[str, Any]:
-        """The arguments by name (built on demand: the hot path uses positions)."""
-        return {f.name: v for f, v in zip(self.method.args, self.args)}
-
-    def __repr__(self) -> str:
-        return f"Call({self.service.name}.{self.method.name}, {self.context!r})"
 
 
 class Service:
@@ -126,7 +90,6 @@ class Service:
         # (the event log's viewer, say).
         self.pages: dict[str, str] = {}
         self._targets = self._bind(handler)
-        self._codecs: Any = None
 
     def _bind(self, handler: object) -> dict[str, tuple[Callable[..., Any], bool]]:
         targets: dict[str, tuple[Callable[..., Any], bool]] = {}
@@ -148,15 +111,6 @@ class Service:
                 + f" or remove {'it' if len(missing) == 1 else 'them'} from {self.idl.path.name}"
             )
         return targets
-
-    @property
-    def codecs(self) -> Any:
-        """The compiled Thrift codecs for this service's methods (built once, on first use)."""
-        if self._codecs is None:
-            from .thrift.codec import codecs_for
-
-            self._codecs = codecs_for(list(self.methods.values()))
-        return self._codecs
 
     def chain(self, host_filters: Sequence[Filter] = (), executor: ThreadPoolExecutor | None = None) -> Handler:
         """The handler every transport calls: host filters, the service's filters, the handler."""
@@ -278,28 +232,6 @@ class _Invoker:
         return f"handler({self.service.name})"
 
 
-class Observer(Protocol):
-    """What a call's `observer` is: told once how the call ended (`error` None on success),
-    before the transport replies. An observer that raises is logged; the caller still gets its
-    reply."""
-
-    def ended(self, call: Call, error: BaseException | None) -> None: ...
-
-
-class _Observers:
-    """Two observers of one call, told in the order they were set."""
-
-    __slots__ = ("first", "second")
-
-    def __init__(self, first: Observer, second: Observer) -> None:
-        self.first = first
-        self.second = second
-
-    def ended(self, call: Call, error: BaseException | None) -> None:
-        try:
-            self.first.ended(call, error)
-        finally:
-            self.second.ended(call, error)
 
 
 def run_eagerly(
@@ -312,7 +244,7 @@ def run_eagerly(
     which is returned so the caller can track or cancel it. The call is visible through
     `framework.context.current()` for its whole life; its observer hears the outcome first.
     """
-    token = _current.set(call)
+    token = enter(call)
     try:
         try:
             coro = chain(call)  # a plain-function filter may refuse the call right here
@@ -331,7 +263,7 @@ def run_eagerly(
         done(result, error)
         return None
     finally:
-        _current.reset(token)
+        leave(token)
 
 
 def _observe(call: Call, error: BaseException | None) -> None:

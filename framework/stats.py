@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .metrics import FOLD_AT, Counter, Histogram, Registry
 
 if TYPE_CHECKING:
-    from .service import Call
+    from .call import Call
 
 __all__ = ["MethodStats"]
 

@@ -31,7 +31,7 @@ from .tracing import SpanExporter, roots_to_skip, sample_threshold, sampled_by_r
 
 if TYPE_CHECKING:
     from .idl import Method
-    from .service import Call
+    from .call import Call
 
 __all__ = ["TelemetryFilter"]
 

@@ -35,15 +35,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
-from .context import Context, Deadline, TraceId, current
+from .call import current
+from .context import Context, Deadline, TraceId
 from .dtab import parse_dtab
 from .errors import ConfigError, DeadlineExceeded
 from .filters import Handler
-from .thrift.rawbinary import T_STRUCT, Writer, read_struct
+from .rawbinary import T_STRUCT, Writer, read_struct
 
 if TYPE_CHECKING:
-    from .host import Host
-    from .service import Call
+    from .hosting import HostView as Host
+    from .call import Call
 
 __all__ = [
     "trace_from_headers",

@@ -43,12 +43,13 @@ from typing import Any
 
 from .config import HOST_SETTINGS, Settings
 from .errors import AviaryError, ConfigError
-from .host import Endpoints, Host, bind_socket, bound
+from .host import Host
+from .hosting import Endpoints, bind_socket, bound
 from .metrics import registry
 from .recent_errors import recent_errors
 from .service import Service
 
-__all__ = ["Supervisor", "count", "worker_main"]
+__all__ = ["Supervisor", "count", "serve_worker"]
 
 log = logging.getLogger("aviary.workers")
 
@@ -69,7 +70,7 @@ def count(settings: Settings) -> int:
 
 
 class _Worker:
-    """One serving process: a fresh interpreter running `worker_main`."""
+    """One serving process: a fresh interpreter running `framework.assembly.worker_main`."""
 
     def __init__(self, index: int, spec: bytes, services: int, supervisor: Supervisor) -> None:
         self.index = index
@@ -92,7 +93,7 @@ class _Worker:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            "import sys; from framework.workers import worker_main; sys.exit(worker_main())",
+            "import sys; from framework.assembly import worker_main; sys.exit(worker_main())",
             stdin=asyncio.subprocess.PIPE,  # the spec, then held open: EOF tells the worker we are gone
             stdout=asyncio.subprocess.PIPE,
             stderr=None,  # logs go straight to ours
@@ -302,29 +303,8 @@ class Supervisor(Host):
 # -- inside a worker ---------------------------------------------------------------------------------
 
 
-def worker_main() -> int:
-    """A worker process: read the spec from stdin, serve until SIGTERM or until stdin closes
-    (the supervisor is gone). SIGINT is ignored: Ctrl-C reaches the whole process group, and
-    the supervisor decides the order of the shutdown."""
-    import uvloop
-
-    from . import plugins
-    from .host import assemble, configure_logging
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    spec = json.loads(sys.stdin.buffer.readline())
-    settings = Settings(spec["settings"], spec["services"], spec["sources"])
-    configure_logging(settings.log_level)
-    try:
-        services = [plugins.create(name, settings) for name in spec["plugins"]]
-        host = assemble(settings, services, worker=True)
-        return uvloop.run(_serve(host))
-    except AviaryError as e:
-        print(f"aviary worker: {e}", file=sys.stderr)
-        return 2
-
-
-async def _serve(host: Host) -> int:
+async def serve_worker(host: Host) -> int:
+    """Serve `host` in a worker process until SIGTERM or until the supervisor is gone."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -55,7 +55,7 @@ def add_command(sub: Any) -> None:
 
 def defaults(data_dir: Path) -> dict[str, Any]:
     """This command's settings under the file, environment and flags."""
-    from framework.host import port_is_free  # here: every `aviary` command loads this module
+    from framework.hosting import port_is_free  # here: every `aviary` command loads this module
 
     return {
         "zk": "embedded",
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     import uvloop
 
     from framework import config, plugins
-    from framework.host import assemble, configure_logging
+    from framework.assembly import assemble, configure_logging
 
     with tempfile.TemporaryDirectory(prefix="aviary-dev-") as tmp:
         # workers is forced: echo's log handler must live in the process that serves echo
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 class DevConsole:
-    """The dev command's part of the host (an `framework.host.Extension`): once every port
+    """The dev command's part of the host (a `framework.hosting.Extension`): once every port
     listens, send echo's access log to the event log and print where to look; on drain, flush
     what is queued while the event log still serves."""
 

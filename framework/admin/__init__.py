@@ -18,7 +18,7 @@ from .guard import READING, AdminGuard
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..host import Host
+    from ..hosting import HostView as Host
 
 __all__ = ["AdminServer", "AdminApp", "AdminGuard", "admin_allow"]
 
@@ -31,7 +31,7 @@ class AdminServer:
         self._port: HttpPort | None = None
 
     async def start(self, host: Host) -> None:
-        from ..host import IN_USE, Endpoints, bind_socket, bound
+        from ..hosting import IN_USE, Endpoints, bind_socket, bound
 
         s = host.settings
         try:

@@ -26,16 +26,16 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..dtab import base_dtab
+from ..jsonio import dumps
 from ..metrics import registry
 from ..recent_errors import recent_errors
-from ..rest.codec import dumps
 from ..telemetry import TelemetryFilter
 from . import prometheus
 from .dashboard import PAGE
 from .sampler import CallSampler
 
 if TYPE_CHECKING:
-    from ..host import Host
+    from ..hosting import HostView as Host
 
 __all__ = ["AdminApp"]
 

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 
 from ..access import AdminAllow
 from ..errors import PermissionDenied
-from ..rest.codec import dumps
+from ..jsonio import dumps
 from ..tls import scope_identity
 
 __all__ = ["AdminGuard", "READING"]

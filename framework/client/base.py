@@ -31,7 +31,8 @@ import struct
 import threading
 from typing import Any, Iterable, Sequence
 
-from ..context import Context, Deadline, TraceId, current
+from ..call import current
+from ..context import Context, Deadline, TraceId
 from ..discovery.resolver import Resolution, resolve
 from ..discovery.names import Name
 from ..discovery.namer import BoundResolution, resolve_names
@@ -50,7 +51,7 @@ from ..errors import (
 )
 from ..filters import Filter, Handler, compose
 from ..idl import Idl, Method, ServiceDef, load, locate
-from ..service import Call
+from ..call import Call
 from ..thrift.ttwitter import RETRIES_CONTEXT_KEY, encode_request_header
 from ..tracing import b3_headers, deadline_header
 from .backup import BackupRequests

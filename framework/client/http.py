@@ -20,7 +20,7 @@ import httpx
 from ..errors import InvalidArgument, UnknownMethod
 from ..idl import T, Type
 from ..rest.codec import EncodeError, JsonCodec, dumps, loads
-from ..service import Call
+from ..call import Call
 from .balancer import Node
 from .base import CLIENT_CERT_HINT, BaseClient, NotSent, Refused, RemoteError, request_metadata, tls_refused
 

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidArgument, WireError
-from ..service import Call
+from ..call import Call
 from ..thrift.mux_client import MuxCallError, MuxClosed, MuxConnection, MuxDraining, MuxError, MuxNack, RemoteApplicationError
 from .balancer import Node
-from .base import TLS_CLOSED, NotSent, Refused, RemoteError, application_error, tls_refused
+from .base import TLS_CLOSED, BaseClient, NotSent, Refused, RemoteError, application_error, tls_refused
 
-if TYPE_CHECKING:
-    from .thrift import ThriftClient
 
 __all__ = ["MuxPool"]
 
@@ -39,7 +37,7 @@ __all__ = ["MuxPool"]
 class MuxPool:
     """The ThriftMux connections of one client, one per member."""
 
-    def __init__(self, client: ThriftClient, ping_interval_s: float) -> None:
+    def __init__(self, client: BaseClient, ping_interval_s: float) -> None:
         self.client = client
         self.ping_interval_s = ping_interval_s
         self.conns: dict[Node, MuxConnection] = {}

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..discovery.resolver import Address
 from ..errors import ConfigError, InvalidArgument, WireError
-from ..service import Call
+from ..call import Call
 from ..thrift import header as theader
 from ..thrift.codec import CALL, EXCEPTION, ONEWAY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
 from ..thrift.json_protocol import JSON_CODEC

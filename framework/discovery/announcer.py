@@ -1,6 +1,6 @@
 """The announcer: keeps exactly one serverset member per service of this process in ZooKeeper.
 
-A host extension (see `framework.host.Extension`):
+A host extension (see `framework.hosting.Extension`):
 
 * ``start``: one ZooKeeper session; for every service an EPHEMERAL_SEQUENTIAL ``member_`` under
   ``<zk_root>/<env>/<service>`` (or the service's ``announce_path``), Finagle serverset JSON;
@@ -46,7 +46,7 @@ from . import serverset
 from .session import ZooKeeperSession
 
 if TYPE_CHECKING:
-    from ..host import Host
+    from ..hosting import HostView as Host
 
 __all__ = ["Announcer", "advertise_host", "serverset_path", "zk_auth"]
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AviaryError
 
 if TYPE_CHECKING:
-    from ..host import Host
+    from ..hosting import HostView as Host
 
 __all__ = ["EmbeddedZooKeeper", "EmbeddedExtension", "ZooKeeperMissing", "ZooKeeperPortTaken", "ZOOKEEPER_JAR", "find_java", "four_letter"]
 
@@ -180,7 +180,7 @@ class EmbeddedZooKeeper:
     # -- lifecycle (blocking) ------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> EmbeddedZooKeeper:
         """Start every node and wait until each serves clients."""
-        from ..host import port_is_free  # here: the host module imports this one
+        from ..hosting import port_is_free
 
         self._check_installed()
         if self._client_port and self._tmp is None and not port_is_free("127.0.0.1", self._client_port):

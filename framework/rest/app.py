@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
@@ -28,7 +28,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from ..context import Context, _current
+from ..call import enter, leave
+from ..context import Context
 from ..dtab import BadDtab
 from ..errors import ApplicationError, DefinitionError, InternalError, InvalidArgument
 from ..filters import Handler
@@ -37,7 +38,6 @@ from ..metrics import registry
 from ..service import Call, Resume, Service, served
 from ..tls import scope_identity
 from ..tracing import read_http_headers
-from ..thrift.http import THRIFT_CONTENT_TYPE, is_thrift_request, serve_body
 from .codec import MAX_JSON_DEPTH, EncodeError, JsonCodec, TooDeep, dumps, dumps_ascii, json_type_name, loads
 
 __all__ = ["RestApp", "routes_of", "RouteSpec"]
@@ -97,6 +97,18 @@ def _error_body(error: dict[str, Any]) -> bytes:
     return dumps_ascii({"error": error})  # it may quote text that is not valid Unicode
 
 
+class BodyProtocol(Protocol):
+    """Another protocol on the service's HTTP port, for requests no REST route owns: the host
+    gives the app Thrift over HTTP (`framework.thrift.http.ThriftOverHttp`) this way, so REST
+    knows nothing of Thrift."""
+
+    content_type: bytes
+
+    def claims(self, scope: Scope) -> bool: ...
+
+    async def serve(self, body: bytes, peer: tuple[str, int] | None, identity: str | None) -> tuple[int, bytes]: ...
+
+
 class RestApp:
     """ASGI app of one service's HTTP port."""
 
@@ -109,10 +121,10 @@ class RestApp:
         stall_timeout_s: float = 30.0,
         max_json_depth: int = MAX_JSON_DEPTH,
         pages: bool = True,
-        thrift: Any = None,
+        thrift: BodyProtocol | None = None,
     ) -> None:
         self.service = service
-        self.thrift = thrift  # a `framework.thrift.server.ThriftServer` (not listening): Thrift over HTTP
+        self.thrift = thrift  # Thrift over HTTP (`framework.thrift.http.ThriftOverHttp`), given by the host
         self.chain = chain
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
@@ -197,7 +209,7 @@ class RestApp:
                 allow = ", ".join(sorted(by_verb))
                 await _send(send, 405, _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"}), [(b"allow", allow.encode())])
                 return
-            if self.thrift is not None and is_thrift_request(scope):
+            if self.thrift is not None and self.thrift.claims(scope):
                 await self._thrift(scope, receive, send)
                 return
             # The server's own `send` rides along for the fallback: Starlette wraps `send`, and the
@@ -231,7 +243,7 @@ class RestApp:
             await _send(send, 400, _error_body({"type": "BadDtab", "message": f"Dtab-Local: {e}"}))
             return
         call = Call(self.service, method, args, ctx)
-        token = _current.set(call)
+        token = enter(call)
         try:
             result = await served(self.chain, call)
         except ApplicationError as e:
@@ -241,7 +253,7 @@ class RestApp:
             await self._exception(send, e, method)
             return
         finally:
-            _current.reset(token)
+            leave(token)
         if route.encode is None:
             await _send(send, route.status, b"")
             return
@@ -316,8 +328,9 @@ class RestApp:
             await _send_typed(send, 400, e.message.encode(), b"text/plain; charset=utf-8")
             return
         client = scope.get("client")
-        status, out = await serve_body(self.thrift, body, tuple(client) if client else None, scope_identity(scope))
-        await _send_typed(send, status, out, THRIFT_CONTENT_TYPE if status == 200 else b"text/plain; charset=utf-8")
+        assert self.thrift is not None
+        status, out = await self.thrift.serve(body, tuple(client) if client else None, scope_identity(scope))
+        await _send_typed(send, status, out, self.thrift.content_type if status == 200 else b"text/plain; charset=utf-8")
 
     async def _app_error(self, send: Send, e: ApplicationError, method: Method) -> None:
         headers = []

@@ -23,6 +23,7 @@ import re
 from typing import Any, Callable
 
 from ..errors import InvalidArgument
+from ..jsonio import MAX_JSON_DEPTH, TooDeep, dumps, dumps_ascii, loads
 from ..idl import Method, StructDef, T, Type, copy_default
 
 __all__ = ["JsonCodec", "EncodeError", "TooDeep", "MAX_JSON_DEPTH", "dumps", "dumps_ascii", "loads", "json_type_name"]
@@ -37,72 +38,12 @@ INT_RANGE = {
     T.I64: (-(1 << 63), (1 << 63) - 1),
 }
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
-
 # Binary as JSON: standard or URL-safe base64, padding optional. The OpenAPI document states
 # this very pattern, so the document and the decoder agree on every string.
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==?)?|[A-Za-z0-9+/_-]{3}=?)?$"
 _BASE64 = re.compile(BASE64_PATTERN)
 INTEGER_TEXT_PATTERN = r"^-?[0-9]+$"  # an integer in a path, a query or a map key
 _INTEGER_TEXT = re.compile(INTEGER_TEXT_PATTERN)
-
-MAX_JSON_DEPTH = 64  # the setting max_json_depth's default: arrays and objects nested this deep
-# A JSON string (skipped whole: brackets inside it do not nest) or one bracket.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-_TOKENS_TEXT = re.compile(_TOKENS.pattern.decode())
-
-
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON (the one place Aviary turns values into JSON bytes). Text that UTF-8
-    cannot carry (a lone surrogate) raises UnicodeEncodeError, a ValueError."""
-    return _dumps(value).encode()
-
-
-def dumps_ascii(value: Any) -> bytes:
-    """Compact JSON with everything past ASCII escaped: for error bodies, which quote what the
-    caller sent, lone surrogates included, and must never fail to encode."""
-    return _dumps_ascii(value).encode()
-
-
-class TooDeep(ValueError):
-    """JSON nested deeper than the limit: refused before parsing, as bad input."""
-
-    def __init__(self, max_depth: int) -> None:
-        super().__init__(f"JSON nested deeper than {max_depth} levels (the limit is the setting max_json_depth)")
-
-
-def loads(data: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`json.loads`, refusing arrays and objects nested deeper than `max_depth` with `TooDeep`
-    (a ValueError, as any other JSON that cannot be read), never a RecursionError.
-
-    Counting brackets is C speed and bounds the depth from above, so the exact scan runs only
-    for documents with more brackets than the limit."""
-    if isinstance(data, str):
-        if data.count("[") + data.count("{") > max_depth:
-            _check_depth(_TOKENS_TEXT, data, max_depth)
-    elif data.count(b"[") + data.count(b"{") > max_depth:
-        _check_depth(_TOKENS, data, max_depth)
-    try:
-        return json.loads(data)
-    except RecursionError:  # pragma: no cover - the scan above refuses such documents first
-        raise TooDeep(max_depth) from None
-
-
-def _check_depth(tokens: re.Pattern[Any], data: Any, max_depth: int) -> None:
-    depth = 0
-    opening = ("[", "{", b"[", b"{")
-    for m in tokens.finditer(data):
-        c = m.group()
-        if len(c) != 1:
-            continue  # a string
-        if c in opening:
-            depth += 1
-            if depth > max_depth:
-                raise TooDeep(max_depth)
-        else:
-            depth -= 1
-
 
 def json_type_name(v: Any) -> str:
     if v is None:

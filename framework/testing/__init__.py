@@ -101,7 +101,7 @@ class BackgroundHost:
         self._error: BaseException | None = None
 
     def start(self, timeout: float = 30) -> BackgroundHost:
-        from ..host import assemble
+        from ..assembly import assemble
 
         def run() -> None:
             self.loop = _new_loop()
@@ -409,7 +409,7 @@ async def acall(service: Service, method: str, /, *args: Any, _timeout_s: float 
     from .. import config
     from ..context import Context, Deadline
     from ..errors import UnknownMethod
-    from ..host import host_filters
+    from ..assembly import host_filters
     from ..service import Call, served
 
     m = service.methods.get(method)

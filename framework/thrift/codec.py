@@ -17,6 +17,7 @@ The compact codec interprets the type model directly: it is rarer on the wire, a
 from __future__ import annotations
 
 import struct
+import weakref
 from typing import Any, Callable, Protocol
 
 from ..errors import WireError
@@ -1120,3 +1121,15 @@ _APP_FIELDS = [Field(1, "message", Type(T.STRING, "string"), False, None), Field
 def codecs_for(methods: list[Method]) -> tuple[BinaryCodec, CompactCodec]:
     """The codecs for one service's methods (binary compiled once, compact stateless)."""
     return BinaryCodec(methods), CompactCodec()
+
+
+_by_service: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def service_codecs(service: Any) -> tuple[Any, Any]:
+    """The compiled (binary, compact) codecs of a `framework.Service`'s methods, built once per
+    service on first use and shared by every port serving it."""
+    found = _by_service.get(service)
+    if found is None:
+        found = _by_service[service] = codecs_for(list(service.methods.values()))
+    return found

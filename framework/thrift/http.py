@@ -20,7 +20,7 @@ from ..errors import WireError
 from .codec import NeedMore
 from .server import Session, ThriftServer, detect
 
-__all__ = ["THRIFT_CONTENT_TYPE", "HttpExchange", "is_thrift_request", "serve_body"]
+__all__ = ["THRIFT_CONTENT_TYPE", "HttpExchange", "ThriftOverHttp", "is_thrift_request", "serve_body"]
 
 THRIFT_CONTENT_TYPE = b"application/x-thrift"
 
@@ -134,3 +134,19 @@ class HttpExchange:
 
 async def serve_body(server: ThriftServer, body: bytes, peer: tuple[str, int] | None, identity: str | None) -> tuple[int, bytes]:
     return await HttpExchange(server, body, peer, identity).serve()
+
+
+class ThriftOverHttp:
+    """What the REST app of a service's HTTP port is given to serve Thrift over HTTP
+    (`framework.rest.app.BodyProtocol`): it claims the requests it reads, and answers a body."""
+
+    content_type = THRIFT_CONTENT_TYPE
+
+    def __init__(self, server: ThriftServer) -> None:
+        self.server = server  # not listening: its sessions read request bodies
+
+    def claims(self, scope: dict[str, Any]) -> bool:
+        return is_thrift_request(scope)
+
+    async def serve(self, body: bytes, peer: tuple[str, int] | None, identity: str | None) -> tuple[int, bytes]:
+        return await serve_body(self.server, body, peer, identity)

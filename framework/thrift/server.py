@@ -48,7 +48,8 @@ from ..idl import Method
 from ..metrics import registry
 from ..service import Call, Service, run_eagerly
 from ..tls import peer_identity
-from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end
+from . import ttwitter
+from .codec import CALL, COMPACT_ID, EXCEPTION, ONEWAY, REPLY, BinaryCodec, CompactCodec, NeedMore, binary_message_end, service_codecs
 
 __all__ = ["ThriftServer", "ServerOptions", "Session", "Sniffer", "Target", "WireFault", "detect"]
 
@@ -91,9 +92,7 @@ class ServerOptions:
         self.sniffers = sniffers
         self.limits = limits or Limits.defaults()  # max_connections, thrift_idle_timeout_s (framework.connections)
         if upgrade is True:  # Finagle's TTwitter upgrade: plain clients are unaffected
-            from .ttwitter import accept_upgrade
-
-            upgrade = accept_upgrade
+            upgrade = accept_ttwitter_upgrade
         self.upgrade = upgrade or None
 
 
@@ -105,7 +104,7 @@ class Target:
     def __init__(self, service: Service, chain: Handler) -> None:
         self.service = service
         self.chain = chain
-        self.binary, self.compact = service.codecs
+        self.binary, self.compact = service_codecs(service)
 
     def codec_like(self, codec: Any) -> Any:
         """This service's codec of the same protocol as `codec` (binary ones are compiled per
@@ -137,7 +136,7 @@ class ThriftServer:
         self.service = service
         self.chain = chain
         self.options = options or ServerOptions()
-        self.binary, self.compact = service.codecs
+        self.binary, self.compact = service_codecs(service)
         self.targets: dict[str, Target] = {}
         for svc, ch in ((service, chain), *shared):
             target = Target(svc, ch)
@@ -742,3 +741,15 @@ def _oneway_done(result: Any, error: BaseException | None) -> None:
     if error is not None and not isinstance(error, (ApplicationError, asyncio.CancelledError)):
         log.error("oneway call failed: %s: %s", type(error).__name__, error)
 
+
+def accept_ttwitter_upgrade(session: PlainSession, msg: bytes, p: int, seqid: int) -> bool:
+    """`PlainSession.upgrade`: answer the probe and switch the connection to TTwitter."""
+    if session.context_from_header is not None or not ttwitter.is_upgrade_probe(msg, p):
+        return False  # not the probe (or already upgraded): an ordinary unknown method
+    out = session._start(ttwitter.UPGRADE_METHOD, REPLY, seqid)
+    out.append(0)  # an empty UpgradeReply
+    session._send(out)
+    session.context_from_header = ttwitter.read_request_header
+    session.response_header = ttwitter.RESPONSE_HEADER
+    session.protocol += "/ttwitter"
+    return True

@@ -8,7 +8,7 @@ by the usual message, and every reply a `ResponseHeader` (Aviary sends the empty
 id and contexts (Finagle's binary TraceContext, Deadline, Retries) and delegations (the caller's
 local dtab) fill the call's `Context`.
 
-`accept_upgrade` is the `PlainSession.upgrade` hook. The client side, for `framework.client`:
+The server side's upgrade is `framework.thrift.server.accept_ttwitter_upgrade`. The client side, for `framework.client`:
 `UPGRADE_PROBE` (the framed probe call), `upgrade_accepted` (reads the answer),
 `encode_request_header` and `decode_response_header`.
 """
@@ -16,7 +16,7 @@ local dtab) fill the call's `Context`.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from ..context import Context, Deadline, TraceId
 from ..dtab import BadDtab, Dtab, dtab_of
@@ -34,16 +34,13 @@ from ..tracing import (
     trace_flags,
     trace_from_context,
 )
-from .codec import CALL, EXCEPTION, REPLY
-from .rawbinary import T_STRUCT, Writer, read_struct, unsigned64
-
-if TYPE_CHECKING:
-    from .server import PlainSession
+from .codec import CALL, EXCEPTION
+from ..rawbinary import T_STRUCT, Writer, read_struct, unsigned64
 
 __all__ = [
     "UPGRADE_METHOD",
     "UPGRADE_PROBE",
-    "accept_upgrade",
+    "is_upgrade_probe",
     "upgrade_accepted",
     "read_request_header",
     "encode_request_header",
@@ -82,17 +79,9 @@ def upgrade_accepted(reply: bytes) -> bool:
     return reply[4 + n] != EXCEPTION
 
 
-def accept_upgrade(session: PlainSession, msg: bytes, p: int, seqid: int) -> bool:
-    """`PlainSession.upgrade`: answer the probe and switch the connection to TTwitter."""
-    if session.context_from_header is not None or msg.find(_MAGIC, 0, p) < 0:
-        return False  # not the probe (or already upgraded): an ordinary unknown method
-    out = session._start(UPGRADE_METHOD, REPLY, seqid)
-    out.append(0)  # an empty UpgradeReply
-    session._send(out)
-    session.context_from_header = read_request_header
-    session.response_header = RESPONSE_HEADER
-    session.protocol += "/ttwitter"
-    return True
+def is_upgrade_probe(msg: bytes, end: int) -> bool:
+    """Whether the message whose header ends at `end` calls the TTwitter upgrade method."""
+    return msg.find(_MAGIC, 0, end) >= 0
 
 
 def read_request_header(msg: bytes, p: int, ctx: Context) -> int:

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from framework.context import current
+from framework.call import current
 from framework.errors import ConfigError, WireError
 from framework.idl import Method, ServiceDef
 from framework.metrics import registry

@@ -141,7 +141,7 @@ def test_abortabortabort_exits_at_once(aviary_process) -> None:  # type: ignore[
 def test_admin_port_in_use_is_a_clear_error(host: InProcessHost) -> None:
     from framework import config
     from framework.errors import ConfigError
-    from framework.host import assemble
+    from framework.assembly import assemble
     from services.echo import create as create_echo
 
     _, busy = host.addr("admin", "http")

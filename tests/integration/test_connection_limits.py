@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import InProcessHost  # noqa: E402
 
 from framework.metrics import registry  # noqa: E402
-from framework.thrift.codec import CALL, REPLY  # noqa: E402
+from framework.thrift.codec import CALL, REPLY, service_codecs  # noqa: E402
 from services.echo import create  # noqa: E402
 
 WAIT_S = 15.0  # longest a test waits for the server to act; far above every timeout set here
@@ -45,7 +45,7 @@ def _read_all(s: socket.socket) -> bytes:
 
 def repeat_frame(text: str, seqid: int) -> bytes:
     service = create()
-    codec = service.codecs[0]
+    codec = service_codecs(service)[0]
     out = bytearray()
     codec.write_message_begin(out, "repeat", CALL, seqid)
     codec.write_args(service.methods["repeat"], [text, 1], out)
@@ -61,7 +61,7 @@ def thrift_call(s: socket.socket, text: str, seqid: int) -> str:
         assert chunk, "closed before the reply"
         buf += chunk
     service = create()
-    codec = service.codecs[0]
+    codec = service_codecs(service)[0]
     name, mtype, rseq, p = codec.read_message_begin(buf[4:], 0)
     assert (name, mtype, rseq) == ("repeat", REPLY, seqid)
     fid, value, _ = codec.read_result(service.methods["repeat"], buf[4:], p)

@@ -206,7 +206,7 @@ def test_expired_deadline_is_504_over_http(host: InProcessHost) -> None:
 
 
 def test_every_log_line_of_a_call_carries_its_trace_id(host: InProcessHost) -> None:
-    from framework.host import configure_logging
+    from framework.assembly import configure_logging
 
     configure_logging("info")
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "_aviary", False))

@@ -43,7 +43,7 @@ def test_bad_admin_allow_names_the_setting(tmp_path) -> None:
 
 def test_the_admin_port_checks_paths_and_that_identities_have_tls() -> None:
     from framework.admin import AdminApp, admin_allow
-    from framework.host import assemble
+    from framework.assembly import assemble
     from services.echo import create
 
     def check(**flags):

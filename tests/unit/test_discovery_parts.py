@@ -105,7 +105,7 @@ def test_digest_acl_settings() -> None:
 
 
 def test_no_zookeeper_extensions_with_zk_none() -> None:
-    from framework.host import _discovery_extensions
+    from framework.assembly import _discovery_extensions
 
     def names(**flags: str) -> tuple[list[str], list[str]]:
         zookeeper, announcer = _discovery_extensions(config.load(env={}, flags=flags))
@@ -119,7 +119,7 @@ def test_no_zookeeper_extensions_with_zk_none() -> None:
 def test_embedded_zookeeper_starts_first_and_stops_last() -> None:
     """Extensions stop in reverse order of start: ZooKeeper must outlive the announcer (which
     deletes its member in it) and the admin port (whose dashboard reads its state)."""
-    from framework.host import assemble
+    from framework.assembly import assemble
     from services.echo import create as create_echo
 
     host = assemble(config.load(env={}, flags={"workers": 1}), [create_echo()])

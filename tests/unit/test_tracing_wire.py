@@ -8,7 +8,7 @@ import pytest
 
 from framework.context import Context, Deadline, TraceId
 from framework.metrics import Histogram
-from framework.thrift.rawbinary import read_struct
+from framework.rawbinary import read_struct
 from framework.thrift.ttwitter import encode_request_header, read_request_header
 from framework.tracing import (
     b3_headers,
@@ -92,7 +92,7 @@ def test_request_header_fields_and_contexts() -> None:
 
 
 def test_trace_context_overrides_header_fields() -> None:
-    from framework.thrift.rawbinary import T_STRUCT, Writer
+    from framework.rawbinary import T_STRUCT, Writer
 
     w = Writer().i64(1, 100).i64(2, 200)
     w.list_begin(8, T_STRUCT, 1).binary(1, b"com.twitter.finagle.tracing.TraceContext").binary(2, struct.pack(">QQQQ", 9, 8, 7, 0)).end()

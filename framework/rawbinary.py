@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ..errors import WireError
+from .errors import WireError
 
 __all__ = ["Writer", "read_struct", "T_BOOL", "T_BYTE", "T_I16", "T_I32", "T_I64", "T_STRING", "T_STRUCT", "T_LIST", "T_MAP", "T_SET", "T_DOUBLE"]
 
