@@ -97,8 +97,8 @@ pre{background:#f6f7f9;border:1px solid #eef0f4;padding:8px;overflow:auto;max-he
 <tr><td class="mono"><a href="/admin/metrics.json?pretty=true">/admin/metrics.json</a></td><td>every metric, Finagle's flat map</td></tr>
 <tr><td class="mono"><a href="/metrics">/metrics</a></td><td>the same in Prometheus text format</td></tr>
 <tr><td class="mono"><a href="/admin/dashboard.json">/admin/dashboard.json</a></td><td>what this page draws</td></tr>
-<tr><td class="mono">POST /quitquitquit</td><td>graceful drain, as SIGTERM</td></tr>
-<tr><td class="mono">POST /abortabortabort</td><td>exit at once</td></tr>
+<tr><td class="mono">POST /quitquitquit</td><td>graceful drain, as SIGTERM (from loopback or <span class="mono">admin_allow</span> only)</td></tr>
+<tr><td class="mono">POST /abortabortabort</td><td>exit at once (from loopback or <span class="mono">admin_allow</span> only)</td></tr>
 </tbody></table></div></section>
 
 <section><details id="raw"><summary>Raw JSON (what this page draws)</summary><pre id="raw-json"></pre></details></section>
