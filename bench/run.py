@@ -105,8 +105,9 @@ def main() -> int:
             suite = dataclasses.replace(suite, servers=tuple(s for s in suite.servers if s.name in only))
             if not suite.servers:
                 continue
+        suite_opts = dataclasses.replace(opts, connections=suite.connections or opts.connections)
         try:
-            samples = run_suite(suite, opts, args.out, say)
+            samples = run_suite(suite, suite_opts, args.out, say)
         except (WrongReply, RuntimeError, subprocess.SubprocessError) as e:
             say(f"{name}: INVALID: {e}")
             failed = True
@@ -115,11 +116,11 @@ def main() -> int:
         summaries = {n: report.summarise(labels[n], xs) for n, xs in samples.items()}
         found = report.ratios(suite, summaries, samples)
         heading = (
-            f"{name.upper()} echo: {opts.connections} connections, {opts.rounds} rounds × {opts.seconds:g} s, "
+            f"{name.upper()} echo: {suite_opts.connections} connections, {opts.rounds} rounds × {opts.seconds:g} s, "
             f"{env['cpus']} CPUs shared with the load generator (medians over rounds)"
         )
         tables.append(report.table(suite, summaries, found, heading))
-        settings = {**vars(opts), "py_spy": opts.py_spy is not None, **env}
+        settings = {**vars(suite_opts), "py_spy": opts.py_spy is not None, **env}
         report.write_json(args.out / f"results-{name}.json", report.to_json(suite, summaries, found, samples, settings))
         failed |= any(not s.valid for s in summaries.values()) or any(r.value is None for r in found)
         missed |= any(r.verdict == "MISS" for r in found)

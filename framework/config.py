@@ -249,6 +249,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 1, worker_count, "serving processes sharing the ports: 1, N, or auto (0): one per core; each has its own handler and memory"),
     Setting("max_frame_bytes", 16 << 20, size, "largest Thrift frame accepted; a larger one closes that connection"),
     Setting("max_body_bytes", 4 << 20, size, "largest HTTP request body accepted; larger gets 413"),
+    Setting("rest_fast_path", True, boolean, "answer the IDL's generated REST routes straight from the HTTP parser (false: every request through Starlette/ASGI)"),
     Setting("max_json_depth", 64, positive, "deepest nesting of arrays and objects accepted in a JSON body; deeper gets 400"),
     Setting("stall_timeout_s", 30.0, number, "close a Thrift connection that sends part of a message and then nothing for this long"),
     Setting("max_connections", 10000, positive, "connections each port holds at most; past it a new connection is closed as it is accepted"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import logging
 import os
@@ -46,6 +47,7 @@ from .filters import Filter
 from .hosting import IN_USE, Endpoints, Extension, bind_socket, bound, port_is_free
 from .http_port import HttpPort
 from .rest.app import RestApp
+from .rest.fast import fast_protocol
 from .service import Service, default_executor
 from .thrift import header, json_protocol
 from .thrift.mux import sniff as mux_sniff
@@ -205,7 +207,8 @@ class Host:
             # Thrift over HTTP on the service's HTTP port: plain callers reach this service.
             over_http = ThriftServer(service, chain, http_options, shared=others)
             app = RestApp(service, chain, max_body_bytes=s.max_body_bytes, stall_timeout_s=s.stall_timeout_s, max_json_depth=s.max_json_depth, thrift=ThriftOverHttp(over_http))
-            http = HttpPort(app, s, "srv", service.name, "http")
+            fast = (lambda base, app=app: functools.partial(fast_protocol(base), rest=app)) if s.rest_fast_path else None
+            http = HttpPort(app, s, "srv", service.name, "http", protocol=fast)
             await http.start(http_sock)
             self.running.append(_Running(service, thrift, http, over_http))
             eps = Endpoints(service.name, {"thrift": thrift_ports[owners[service.name]], "http": bound(http_sock)})

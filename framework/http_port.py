@@ -11,7 +11,11 @@ so they share what uvicorn does not do by itself:
   a load balancer has moved them) while the port still serves; `stop` then closes idle
   connections, lets requests already read finish (at most ``shutdown_timeout_s``) and ends;
 * TLS (`framework.tls`): the process's one context, and the ASGI TLS extension with the
-  peer's identity in every request's scope.
+  peer's identity in every request's scope;
+* a `protocol` wrapper given by the host: a service's REST port answers the IDL's generated
+  routes on the fast path (`framework.rest.fast`, unless ``rest_fast_path = false``), the same
+  protocol class with those routes taken off the ASGI path, so every bound above holds for them
+  too (and this module knows nothing of REST).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -40,8 +44,11 @@ class HttpPort:
     """`app` served on a listening socket (see the module's documentation). `scope` names
     its metrics: ``srv/<service>/http/…`` or ``admin/http/…``."""
 
-    def __init__(self, app: Any, settings: Settings, *scope: str) -> None:
+    def __init__(self, app: Any, settings: Settings, *scope: str, protocol: Callable[[type], Callable[..., Any]] | None = None) -> None:
         self.app = app
+        # Given uvicorn's protocol class (plain or TLS), the one to serve with: the host passes
+        # the REST fast path's (`framework.rest.fast.fast_protocol`) this way.
+        self.wrap_protocol = protocol
         self.settings = settings
         self.limits = Limits.of(settings)
         self.label = "/".join(scope)
@@ -71,8 +78,10 @@ class HttpPort:
         ssl_context = tls.server_context(self.settings)
         if ssl_context is not None:  # the process's one TLS context (framework.tls), shared by every port
             config.ssl = ssl_context
-        protocol = HttpProtocol if ssl_context is None else TlsHttpProtocol
-        config.http_protocol_class = functools.partial(protocol, port=self)  # type: ignore[assignment]
+        protocol: Any = HttpProtocol if ssl_context is None else TlsHttpProtocol
+        if self.wrap_protocol is not None:  # e.g. the generated routes off the ASGI path, under the same bounds and drain
+            protocol = self.wrap_protocol(protocol)
+        config.http_protocol_class = functools.partial(protocol, port=self)
         server = uvicorn.Server(config)
         server.lifespan = config.lifespan_class(config)  # "off": a no-op, but startup() reads it
         await server.startup(sockets=[sock])

@@ -54,6 +54,10 @@ class Sample:
         return self.server_cpu_s * 1e6 / max(self.load.requests, 1)
 
     @property
+    def p99_us(self) -> float:
+        return self.load.p99_us
+
+    @property
     def server_cpu_pct(self) -> float:
         return 100 * self.server_cpu_s / self.load.seconds
 
@@ -67,7 +71,7 @@ class Runner:
 
     def __init__(self, server: Server, suite: Suite, work: Path, opts: Options) -> None:
         self.server = server
-        self.kind = suite.kind
+        self.kind = "thrift" if server.spec.endpoint == "thrift" else suite.kind  # a suite may set a Thrift server beside HTTP ones
         self.opts = opts
         host, port = server.address
         name = server.spec.name
@@ -76,7 +80,7 @@ class Runner:
         if self.tls is not None:
             ctx = ssl.create_default_context(cafile=str(self.tls.ca))
             ctx.load_cert_chain(str(self.tls.client_cert), str(self.tls.client_key))
-        if suite.kind == "http":
+        if self.kind == "http":
             self.request = work / "body.json"
             self.request.write_bytes(payload.rest_body())
             expected = payload.check_rest(host, port, ctx)

@@ -24,7 +24,7 @@ class Target:
     """`subject`'s `metric` divided by `baseline`'s must be `op` `bound`."""
 
     text: str
-    metric: str  # a key of report.Summary: "cpu_us_per_req" or "rps"
+    metric: str  # a key of report.Summary: "cpu_us_per_req", "rps" or "p99_us"
     subject: str
     baseline: str
     op: str  # "<=" or ">=", or "" for a ratio shown without a target
@@ -43,6 +43,7 @@ class Suite:
     # Two variants of one server, measured side by side (`measure.run_paired`) rather than in
     # turn: for ratios of a few percent, which sequential rounds on a shared machine cannot see.
     paired: bool = False
+    connections: int | None = None  # the suite's own number of connections (default: --connections)
 
 
 @cache
@@ -111,7 +112,31 @@ def suites(bin_dir: Path) -> dict[str, Suite]:
         )
         for kind in ("http", "thrift")
     )
-    return {s.name: s for s in (rest, thrift, *telemetry, *_tls_and_workers(aviary))}
+    return {s.name: s for s in (rest, thrift, *telemetry, *_fast_path(aviary, mock, python), *_tls_and_workers(aviary))}
+
+
+def _fast_path(aviary: list[str], mock: list[str], python: str) -> tuple[Suite, ...]:
+    """The REST fast path (the default) against the plain Starlette path of the same process
+    (``rest_fast_path=false``), raw Starlette/uvicorn and Aviary's own Thrift echo, with 16
+    and 64 connections; the mock's REST, fast and plain, beside."""
+    plain = ["--set", "rest_fast_path=false"]
+    servers = (
+        ServerSpec("aviary", "Aviary REST, fast path", aviary, "http"),
+        ServerSpec("aviary-starlette", "Aviary REST, Starlette", [*aviary, *plain], "http"),
+        ServerSpec("starlette", "Starlette/uvicorn", [python, str(BASELINES / "starlette_app.py")], "http"),
+        ServerSpec("aviary-thrift", "Aviary Thrift", aviary, "thrift"),
+        ServerSpec("mock", "Aviary mock, fast path", mock, "http"),
+        ServerSpec("mock-starlette", "Aviary mock, Starlette", [*mock, *plain], "http"),
+    )
+    targets = (
+        Target("fast path CPU/req ÷ Starlette/uvicorn", "cpu_us_per_req", "aviary", "starlette", "<=", 0.5),
+        Target("fast path CPU/req ÷ Aviary Thrift", "cpu_us_per_req", "aviary", "aviary-thrift", "<=", 1.5),
+        Target("fast path req/s ÷ Starlette/uvicorn", "rps", "aviary", "starlette", ">=", 2.0),
+        Target("fast path p99 ÷ Starlette/uvicorn", "p99_us", "aviary", "starlette", "<=", 1.0),
+        Target("fast path CPU/req ÷ Aviary's Starlette path", "cpu_us_per_req", "aviary", "aviary-starlette", "", 0.0),
+        Target("mock CPU/req, fast path ÷ Starlette path", "cpu_us_per_req", "mock", "mock-starlette", "", 0.0),
+    )
+    return tuple(Suite(f"rest-fast-{n}", "http", servers, targets, connections=n) for n in (16, 64))
 
 
 def _tls_and_workers(aviary: list[str]) -> tuple[Suite, ...]:

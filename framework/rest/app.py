@@ -40,7 +40,7 @@ from ..tls import scope_identity
 from ..tracing import read_http_headers
 from .codec import MAX_JSON_DEPTH, EncodeError, JsonCodec, TooDeep, dumps, dumps_ascii, json_type_name, loads
 
-__all__ = ["RestApp", "routes_of", "RouteSpec"]
+__all__ = ["RestApp", "routes_of", "RouteSpec", "Reply", "app_error", "too_large"]
 
 log = logging.getLogger("aviary.rest")
 
@@ -49,6 +49,9 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+
+# A reply: status, body (JSON, or empty) and any headers beyond Content-Length and Content-Type.
+Reply = tuple[int, bytes, "list[tuple[bytes, bytes]] | None"]
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -183,6 +186,22 @@ class RestApp:
 
         return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
 
+    # -- routing ---------------------------------------------------------------------------------
+    def match(self, verb: str, path: str) -> tuple[RouteSpec | None, dict[str, str] | None, dict[str, RouteSpec] | None]:
+        """(route, path parameters, routes of the path by verb). No route but some verbs: the
+        path exists and `verb` is not one of them (405); neither: not a generated route."""
+        by_verb = self.fixed.get(path)
+        if by_verb is not None:
+            return by_verb.get(verb), None, by_verb
+        for r in self.templated:
+            m = r.regex.match(path)  # type: ignore[union-attr]
+            if m is not None:
+                if r.verb == verb:
+                    return r, m.groupdict(), None
+                by_verb = by_verb or {}
+                by_verb[r.verb] = r
+        return None, None, by_verb
+
     # -- ASGI --------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,24 +209,10 @@ class RestApp:
             return
         path: str = scope["path"]
         verb: str = scope["method"]
-        by_verb = self.fixed.get(path)
-        params: dict[str, str] | None = None
-        route = None
-        if by_verb is not None:
-            route = by_verb.get(verb)
-        else:
-            for r in self.templated:
-                m = r.regex.match(path)  # type: ignore[union-attr]
-                if m is not None:
-                    if r.verb == verb:
-                        route, params = r, m.groupdict()
-                        break
-                    by_verb = by_verb or {}
-                    by_verb[r.verb] = r
+        route, params, by_verb = self.match(verb, path)
         if route is None:
             if by_verb:  # the path exists, the verb does not
-                allow = ", ".join(sorted(by_verb))
-                await _send(send, 405, _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"}), [(b"allow", allow.encode())])
+                await _send(send, self.not_allowed(verb, path, by_verb))
                 return
             if self.thrift is not None and self.thrift.claims(scope):
                 await self._thrift(scope, receive, send)
@@ -220,77 +225,111 @@ class RestApp:
         await self._serve(route, params, scope, receive, send)
 
     async def _serve(self, route: RouteSpec, params: dict[str, str] | None, scope: Scope, receive: Receive, send: Send) -> None:
-        method = route.method
-        try:
-            named = await self._arguments(route, params, scope, receive)
-            args = route.decode_args(named)
-        except ApplicationError as e:
-            await self._app_error(send, e, method)
-            return
-        except _TooLarge as e:
-            await _send(send, 413, _error_body({"type": "PayloadTooLarge", "message": str(e)}), _CLOSE)
-            return
-        except _Stalled:
-            registry.counter("srv", self.service.name, "http", "bad_input", "stalled").value += 1
-            message = f"the request body stopped arriving for {self.stall_timeout_s:g}s"
-            await _send(send, 408, _error_body({"type": "RequestTimeout", "message": message}), _CLOSE)
-            return
+        body = b""
+        if not route.from_query:
+            try:
+                body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
+            except ApplicationError as e:
+                await _send(send, app_error(e))
+                return
+            except _TooLarge as e:
+                await _send(send, too_large(str(e)))
+                return
+            except _Stalled:
+                await _send(send, self.stalled())
+                return
         client = scope.get("client")
-        ctx = Context("http", scope.get("http_version", "1.1"), tuple(client) if client else None, identity=scope_identity(scope))
-        try:
-            read_http_headers(scope["headers"], ctx)
-        except BadDtab as e:
-            await _send(send, 400, _error_body({"type": "BadDtab", "message": f"Dtab-Local: {e}"}))
+        begun = self.begin(
+            route, params, scope.get("query_string", b""), body, scope["headers"],
+            tuple(client) if client else None, scope.get("http_version", "1.1"), scope_identity(scope),
+        )
+        if not isinstance(begun, Call):
+            await _send(send, begun)
             return
-        call = Call(self.service, method, args, ctx)
-        token = enter(call)
+        token = enter(begun)
         try:
-            result = await served(self.chain, call)
-        except ApplicationError as e:
-            await self._app_error(send, e, method)
-            return
+            result = await served(self.chain, begun)
         except Exception as e:  # noqa: BLE001 - declared exceptions, or a filter's failure
-            await self._exception(send, e, method)
-            return
+            reply = self.finish(route, None, e)
+        else:
+            reply = self.finish(route, result, None)
         finally:
             leave(token)
-        if route.encode is None:
-            await _send(send, route.status, b"")
-            return
-        if result is None:
-            await self._bad_result(send, method, f"returned None, but the IDL declares {method.result.name}")  # type: ignore[union-attr]
-            return
-        try:
-            body = dumps(route.encode(result))
-        except EncodeError as e:
-            await self._bad_result(send, method, f"returned a value that does not fit the IDL: {e.at('result')}")
-            return
-        except ValueError as e:
-            await self._bad_result(send, method, f"returned a value JSON cannot carry: {e}")
-            return
-        await _send(send, 200, body)
+        await _send(send, reply)
 
-    async def _arguments(self, route: RouteSpec, params: dict[str, str] | None, scope: Scope, receive: Receive) -> dict[str, Any]:
+    # -- one request: decoded arguments -> call -> encoded reply (both transports: ASGI, fast.py) ----
+    def begin(
+        self,
+        route: RouteSpec,
+        params: dict[str, str] | None,
+        query: bytes,
+        body: bytes,
+        headers: list[tuple[bytes, bytes]],
+        client: tuple[str, int] | None,
+        http_version: str,
+        identity: str | None,
+    ) -> Call | Reply:
+        """The call a request makes (run it with `served` or `run_eagerly`, then `finish`), or the
+        reply refusing it: arguments that do not decode, a ``Dtab-Local`` that does not parse."""
+        method = route.method
+        try:
+            args = route.decode_args(self._arguments(route, params, query, body))
+        except ApplicationError as e:
+            return app_error(e)
+        ctx = Context("http", http_version, client, identity=identity)
+        try:
+            read_http_headers(headers, ctx)
+        except BadDtab as e:
+            return 400, _error_body({"type": "BadDtab", "message": f"Dtab-Local: {e}"}), None
+        return Call(self.service, method, args, ctx)
+
+    def finish(self, route: RouteSpec, result: Any, error: BaseException | None) -> Reply:
+        """The reply of a call that returned `result` or raised `error`."""
+        method = route.method
+        if error is not None:
+            if isinstance(error, ApplicationError):
+                return app_error(error)
+            return self._exception(error, method)
+        if route.encode is None:
+            return route.status, b"", None
+        if result is None:
+            return self._bad_result(method, f"returned None, but the IDL declares {method.result.name}")  # type: ignore[union-attr]
+        try:
+            return 200, dumps(route.encode(result)), None
+        except EncodeError as e:
+            return self._bad_result(method, f"returned a value that does not fit the IDL: {e.at('result')}")
+        except ValueError as e:
+            return self._bad_result(method, f"returned a value JSON cannot carry: {e}")
+
+    def not_allowed(self, verb: str, path: str, by_verb: dict[str, RouteSpec]) -> Reply:
+        allow = ", ".join(sorted(by_verb))
+        body = _error_body({"type": "MethodNotAllowed", "message": f"{verb} is not allowed on {path}; allowed: {allow}"})
+        return 405, body, [(b"allow", allow.encode())]
+
+    def stalled(self) -> Reply:
+        """The reply when a request body stops arriving for ``stall_timeout_s`` (counted)."""
+        registry.counter("srv", self.service.name, "http", "bad_input", "stalled").value += 1
+        message = f"the request body stopped arriving for {self.stall_timeout_s:g}s"
+        return 408, _error_body({"type": "RequestTimeout", "message": message}), _CLOSE
+
+    def _arguments(self, route: RouteSpec, params: dict[str, str] | None, query: bytes, body: bytes) -> dict[str, Any]:
         if route.from_query:
             named: dict[str, Any] = {}
-            qs = scope.get("query_string")
-            if qs:
-                for k, v in parse_qsl(qs.decode("latin-1"), keep_blank_values=True):
+            if query:
+                for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
                     named.setdefault(k, []).append(v)
                 named = {k: self._query_value(route, k, vs) for k, vs in named.items()}
+        elif body.strip():
+            try:
+                named = loads(body, self.max_json_depth)
+            except TooDeep as e:
+                raise InvalidArgument(f"body is refused: {e}") from None
+            except ValueError as e:
+                raise InvalidArgument(f"body is not valid JSON: {e}") from None
+            if not isinstance(named, dict):
+                raise InvalidArgument(f"body must be a JSON object of named arguments, got {json_type_name(named)}")
         else:
-            body = await _read_body(scope, receive, self.max_body_bytes, self.stall_timeout_s)
-            if body.strip():
-                try:
-                    named = loads(body, self.max_json_depth)
-                except TooDeep as e:
-                    raise InvalidArgument(f"body is refused: {e}") from None
-                except ValueError as e:
-                    raise InvalidArgument(f"body is not valid JSON: {e}") from None
-                if not isinstance(named, dict):
-                    raise InvalidArgument(f"body must be a JSON object of named arguments, got {json_type_name(named)}")
-            else:
-                named = {}
+            named = {}
         if params:
             for k, v in params.items():
                 if k in named:
@@ -332,34 +371,38 @@ class RestApp:
         status, out = await self.thrift.serve(body, tuple(client) if client else None, scope_identity(scope))
         await _send_typed(send, status, out, self.thrift.content_type if status == 200 else b"text/plain; charset=utf-8")
 
-    async def _app_error(self, send: Send, e: ApplicationError, method: Method) -> None:
-        headers = []
-        retry = getattr(e, "retry_after_s", None)
-        if retry is not None:
-            headers.append((b"retry-after", str(max(1, round(retry))).encode()))
-        await _send(send, e.http_status, _error_body(e.to_json()), headers)
-
-    async def _exception(self, send: Send, e: BaseException, method: Method) -> None:
+    def _exception(self, e: BaseException, method: Method) -> Reply:
         field = method.exception_field(e)
         if field is None:
             error_id = uuid.uuid4().hex[:16]
             log.error("%s.%s failed outside the handler (error id %s)", self.service.name, method.name, error_id, exc_info=e)
-            await self._app_error(send, InternalError(error_id), method)
-            return
+            return app_error(InternalError(error_id))
         sdef = field.type.struct
         assert sdef is not None
         try:
             fields = self.codec.exception_fields(sdef, e)
         except EncodeError as err:
-            await self._bad_result(send, method, f"raised {sdef.name} with fields that do not fit the IDL: {err}")
-            return
-        await _send(send, self._exc_status.get(sdef.name, 400), _error_body({"type": sdef.name, "fields": fields}))
+            return self._bad_result(method, f"raised {sdef.name} with fields that do not fit the IDL: {err}")
+        return self._exc_status.get(sdef.name, 400), _error_body({"type": sdef.name, "fields": fields}), None
 
-    async def _bad_result(self, send: Send, method: Method, what: str) -> None:
+    def _bad_result(self, method: Method, what: str) -> Reply:
         error_id = uuid.uuid4().hex[:16]
         log.error("%s.%s %s (error id %s)", self.service.name, method.name, what, error_id)
         registry.counter("srv", self.service.name, "http", "bad_results").value += 1
-        await self._app_error(send, InternalError(error_id), method)
+        return app_error(InternalError(error_id))
+
+
+def app_error(e: ApplicationError) -> Reply:
+    """The reply of an `ApplicationError`: its status and body, and ``Retry-After`` when it
+    says when to come back (Overloaded)."""
+    retry = getattr(e, "retry_after_s", None)
+    extra = [(b"retry-after", str(max(1, round(retry))).encode())] if retry is not None else None
+    return e.http_status, _error_body(e.to_json()), extra
+
+
+def too_large(why: str) -> Reply:
+    """413, and the connection closes: the rest of the body is not read."""
+    return 413, _error_body({"type": "PayloadTooLarge", "message": why}), _CLOSE
 
 
 class _TooLarge(Exception):
@@ -379,7 +422,8 @@ async def _send_typed(send: Send, status: int, body: bytes, content_type: bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send(send: Send, reply: Reply) -> None:
+    status, body, extra = reply
     headers = [(b"content-length", str(len(body)).encode())]
     if body:
         headers += _JSON
@@ -405,6 +449,8 @@ async def _read_body(scope: Scope, receive: Receive, limit: int, stall_timeout_s
         return body
     parts = [body]
     size = len(body)
+    if size > limit:  # a chunked body's first piece may already be over it
+        raise _TooLarge(f"body is over the limit of {limit} bytes")
     while msg.get("more_body"):
         msg = await _receive(receive, stall_timeout_s)
         if msg["type"] == "http.disconnect":
