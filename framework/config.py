@@ -270,6 +270,7 @@ HOST_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "shutdown_timeout_s", 20.0, number, "longest wait for calls in flight once the ports close (with drain_grace_s: 25 s, under Kubernetes' default 30 s)"
     ),
+    Setting("docs_url", "", text, "where the admin dashboard's docs link points, e.g. your built docs site (empty: the dashboard's own list of admin routes)"),
     Setting("log_level", "info", choice("debug", "info", "warning", "error"), "log level"),
     Setting("telemetry", True, boolean, "per-method metrics and tracing on every call (off only to measure what they cost)"),
     Setting("trace_sample_rate", 0.001, fraction, "share of calls whose caller left sampling undecided that are traced (0 to 1)"),

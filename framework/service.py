@@ -26,6 +26,7 @@ from .errors import ApplicationError, DeadlineExceeded, DefinitionError, Interna
 from .filters import Filter, Handler, compose
 from .idl import Idl, Method, ServiceDef, load, locate
 from .metrics import registry
+from .recent_errors import recent_errors
 
 __all__ = ["Service", "Call", "Observer", "run_eagerly", "served", "Resume"]
 
@@ -85,6 +86,9 @@ class Service:
         # shared, such as the event log's write-ahead log). Under ``--workers N`` it runs in
         # worker 1 only, while the host's other services run in every worker.
         self.one_process = False
+        # Pages of this service's HTTP port worth a link on the admin dashboard: label -> path
+        # (the event log's viewer, say).
+        self.pages: dict[str, str] = {}
         self._targets = self._bind(handler)
 
     def _bind(self, handler: object) -> dict[str, tuple[Callable[..., Any], bool]]:
@@ -221,6 +225,7 @@ class _Invoker:
             e,
             exc_info=e,
         )
+        recent_errors.record(error_id, self.service.name, call.method.name, e, trace.trace_hex if trace else "")
         return InternalError(error_id)
 
     def __repr__(self) -> str:

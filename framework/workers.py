@@ -46,6 +46,7 @@ from .errors import AviaryError, ConfigError
 from .host import Host
 from .hosting import Endpoints, bind_socket, bound
 from .metrics import registry
+from .recent_errors import recent_errors
 from .service import Service
 
 __all__ = ["Supervisor", "count", "serve_worker"]
@@ -109,8 +110,10 @@ class _Worker:
         while line := await proc.stdout.readline():
             if line.startswith(_METRICS):
                 try:
-                    registry.absorb(self.source, json.loads(line[len(_METRICS) :]))
-                except ValueError:
+                    snap = json.loads(line[len(_METRICS) :])
+                    recent_errors.absorb(snap.pop("recent_errors", []))
+                    registry.absorb(self.source, snap)
+                except (ValueError, TypeError):
                     log.warning("worker %d sent unreadable metrics", self.index)
                 continue
             text = line.decode(errors="replace").rstrip("\n")
@@ -321,8 +324,15 @@ async def serve_worker(host: Host) -> int:
     return 0
 
 
+_errors_sent = 0  # how many of this worker's recent errors the supervisor has had
+
+
 def _send_metrics() -> None:
-    print(_METRICS.decode() + json.dumps(registry.snapshot(), separators=(",", ":")), flush=True)
+    """The metrics line: this worker's registry, and the internal errors it has not sent yet."""
+    global _errors_sent
+    snap = registry.snapshot()
+    snap["recent_errors"], _errors_sent = recent_errors.since(_errors_sent), recent_errors.total
+    print(_METRICS.decode() + json.dumps(snap, separators=(",", ":")), flush=True)
 
 
 async def _report_metrics() -> None:

@@ -18,7 +18,6 @@ import os
 import platform
 import sys
 import time
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -27,11 +26,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..dtab import base_dtab
-from ..metrics import percentiles, registry
 from ..jsonio import dumps
+from ..metrics import registry
+from ..recent_errors import recent_errors
 from ..telemetry import TelemetryFilter
 from . import prometheus
 from .dashboard import PAGE
+from .sampler import CallSampler
 
 if TYPE_CHECKING:
     from ..hosting import HostView as Host
@@ -41,7 +42,7 @@ __all__ = ["AdminApp"]
 log = logging.getLogger("aviary.admin")
 
 _SECRET_SETTINGS = ("zk_digest",)
-_HISTORY = 120  # dashboard points kept per method (one a second: two minutes)
+_ZK_READ_S = 3.0  # longest the dashboard waits for ZooKeeper to list the members
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -54,8 +55,7 @@ class AdminApp:
     def __init__(self, host: Host) -> None:
         self.host = host
         self.telemetry = next((f for f in host.filters if isinstance(f, TelemetryFilter)), None)
-        self.series: dict[str, deque[list[float]]] = {}
-        self._last: dict[str, tuple[int, int, list[int]]] = {}
+        self.calls = CallSampler()
         self._sampler: asyncio.Task[None] | None = None
         self.asgi = Starlette(routes=self.routes())
 
@@ -202,14 +202,52 @@ class AdminApp:
             {
                 "services": services,
                 "admin": self._endpoints().get("admin", {}),
+                # overall and per service over the last `window_s` seconds, with totals
+                "summary": self.calls.summary(s.name for s in self.host.services),
                 "announcers": self._announcers(),
+                # each service's members as ZooKeeper has them now (read for this request)
+                "serversets": await self._serversets(),
+                "recent_errors": {"total": recent_errors.total, "errors": [e.as_dict() for e in recent_errors.newest_first()]},
+                "links": self._links(),
                 "zk": self.host.settings.zk,
                 "uptime_s": round(time.time() - self.host.started_at, 1) if self.host.started_at else 0,
                 "telemetry": self.telemetry is not None,
                 # [t, requests/s, errors/s, p50 ms, p99 ms] per "service/transport/method"
-                "series": {k: list(v) for k, v in self.series.items()},
+                "series": {k: list(v) for k, v in self.calls.series.items()},
             }
         )
+
+    async def _serversets(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for ext in self.host.extensions:
+            read = getattr(ext, "serversets", None)
+            if not callable(read):
+                continue
+            try:
+                out += await asyncio.wait_for(asyncio.to_thread(read), _ZK_READ_S)
+            except asyncio.TimeoutError:
+                out.append({"extension": ext.name, "error": f"ZooKeeper did not list the members within {_ZK_READ_S:g}s"})
+            except Exception as e:  # noqa: BLE001 - the admin page must render regardless
+                out.append({"extension": ext.name, "error": f"{type(e).__name__}: {e}"})
+        return out
+
+    def _links(self) -> list[dict[str, Any]]:
+        """Where the dashboard links: docs, the raw metrics and JSON, and the services' own
+        pages (``port`` set: on that service's HTTP port, which the browser reaches by the
+        host name it used for the admin port)."""
+        links: list[dict[str, Any]] = [
+            {"label": "docs", "href": self.host.settings.docs_url or "#admin-routes"},
+            {"label": "metrics.json", "href": "/admin/metrics.json?pretty=true"},
+            {"label": "Prometheus metrics", "href": "/metrics"},
+            {"label": "dashboard.json", "href": "/admin/dashboard.json"},
+        ]
+        for s in self.host.services:
+            http = self.host.endpoints.get(s.name)
+            if http is None or "http" not in http.ports:
+                continue
+            for label, path in s.pages.items():
+                links.append({"label": label, "service": s.name, "port": http.ports["http"][1], "href": path})
+        return links
 
     def sampler_start(self, interval_s: float = 1.0) -> None:
         if self.telemetry is not None:
@@ -223,32 +261,6 @@ class AdminApp:
         while True:
             await asyncio.sleep(interval_s)
             try:
-                self.sample(interval_s)
+                self.calls.sample(interval_s, [s.name for s in self.host.services])
             except Exception:  # pragma: no cover - a chart must never take the process down
                 log.exception("dashboard sampling failed")
-
-    def sample(self, interval_s: float) -> None:
-        """One point per method: rates since the last sample and latency over that window.
-        Read from the registry by name, so a supervisor's dashboard shows its workers' calls."""
-        now = round(time.time(), 3)
-        counters = {c.name: c.value for c in registry.counters()}
-        for h in registry.histograms():
-            parts = h.name.split("/")
-            if len(parts) != 5 or parts[0] != "srv" or parts[4] != "request_latency_ms":
-                continue
-            key = "/".join(parts[1:4])
-            counts = list(h.counts)
-            requests, failures = counters.get(f"srv/{key}/requests", 0), counters.get(f"srv/{key}/failures", 0)
-            last = self._last.get(key)
-            self._last[key] = (requests, failures, counts)
-            if last is None:
-                last = (0, 0, [0] * len(counts))
-            n = requests - last[0]
-            window = [a - b for a, b in zip(counts, last[2])]
-            total = sum(window)
-            p50, p99 = percentiles(window, total, (0.5, 0.99), h.max) if total else (0.0, 0.0)
-            points = self.series.get(key)
-            if points is None:
-                points = self.series[key] = deque(maxlen=_HISTORY)
-            points.append([now, round(n / interval_s, 2), round((failures - last[1]) / interval_s, 2), round(p50, 3), round(p99, 3)])
-

@@ -229,9 +229,29 @@ class Announcer:
             "instance": self.instance_id,
             "last_error": self._last_error,
             "members": [
-                {"service": a.service, "path": a.path, "znode": a.znode, "curator": a.curator_znode, "payload": a.payload.decode()} for a in self._announcements
+                {"service": a.service, "path": a.path, "znode": a.znode, "curator": a.curator_znode, "payload": json.loads(a.payload)} for a in self._announcements
             ],
         }
+
+    def serversets(self) -> list[dict[str, Any]]:
+        """What ZooKeeper holds now at each service's serverset path: every member (this
+        process's and its peers'), parsed, with the session that owns it. Read when asked (the
+        admin page), never kept; blocking, so called off the event loop."""
+        session = self._session
+        connected = session is not None and session.connected
+        out = []
+        for a in self._announcements:
+            entry: dict[str, Any] = {"service": a.service, "path": a.path, "members": []}
+            out.append(entry)
+            if not connected:
+                entry["error"] = "no ZooKeeper session: the members cannot be read"
+                continue
+            assert session is not None
+            try:
+                entry["members"] = _read_members(session.client, a.path, a.znode)
+            except KazooException as e:
+                entry["error"] = f"reading {a.path} failed: {type(e).__name__}: {e}"
+        return out
 
     def health(self) -> str:
         """'' when announced; else why not (the process serves regardless: see /health)."""
@@ -390,6 +410,38 @@ def _other_members(client: KazooClient, a: _Announcement) -> Iterator[tuple[str,
         except NoNodeError:
             continue
         yield path, data, stat, serverset.parse(data, path)
+
+
+_MEMBERS_SHOWN = 200  # a page lists this many members of one serverset at most
+
+
+def _read_members(client: KazooClient, path: str, own: str | None) -> list[dict[str, Any]]:
+    """The members at `path` as the admin page shows them (reads in parallel: one round trip)."""
+    try:
+        children = sorted(c for c in client.get_children(path) if c.startswith(serverset.MEMBER_PREFIX))[:_MEMBERS_SHOWN]
+    except NoNodeError:
+        return []
+    reads = [(child, client.get_async(f"{path}/{child}")) for child in children]
+    members = []
+    for child, pending in reads:
+        try:
+            data, stat = pending.get(timeout=5)
+        except NoNodeError:
+            continue  # left between the listing and the read
+        m = serverset.parse(data, f"{path}/{child}")
+        ep = m.service_endpoint if m is not None else None
+        members.append(
+            {
+                "znode": child,
+                "endpoint": f"{ep[0]}:{ep[1]}" if ep else None,
+                "status": m.status if m is not None else "UNREADABLE",
+                "shard": m.shard if m is not None else None,
+                "endpoints": {k: f"{h}:{p}" for k, (h, p) in m.additional_endpoints.items()} if m is not None else {},
+                "session": f"0x{stat.ephemeralOwner:x}" if stat.ephemeralOwner else "none (persistent)",
+                "this_process": f"{path}/{child}" == own,
+            }
+        )
+    return members
 
 
 def _owned(client: KazooClient, znode: str | None, session: int | None) -> bool:

@@ -62,6 +62,7 @@ def create(settings: dict[str, Any] | None = None, host: Settings | None = None)
     # logs that other processes are still writing. One writer keeps the guarantees as they
     # are: group commit, idempotent batch ids, replay after kill -9.
     service.one_process = True
+    service.pages["event log"] = "/eventlog/"  # linked from the admin dashboard
     return service
 
 

@@ -219,3 +219,61 @@ def test_announcer_lists_what_each_announcer_describes() -> None:
     assert announcer["announced"] is False
     assert announcer["message"] == "announcer: no ZooKeeper session; not announced, serving anyway"
     assert health.status_code == 200 and health.text == "OK\nannouncer: no ZooKeeper session; not announced, serving anyway\n"
+
+
+def test_dashboard_json_leads_with_rates_errors_and_links(host: InProcessHost) -> None:
+    import time
+
+    failed = httpx.post(host.url("probe", "/Probe/fail"), json={"how": "value"})
+    assert failed.status_code == 500
+    error_id = failed.json()["error"]["errorId"]
+    for ms in (1, 2, 3):
+        assert httpx.post(host.url("probe", "/Probe/slow"), json={"ms": ms}).status_code == 200
+    # The sampler takes a point a second; the headline covers the last ten.
+    deadline = time.monotonic() + 10
+    while True:
+        d = httpx.get(admin(host, "/admin/dashboard.json")).json()
+        probe = d["summary"]["services"]["probe"]
+        if probe["requests_per_s"] > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert probe["requests_per_s"] > 0 and probe["errors_per_s"] > 0 and 0 < probe["error_rate_pct"] < 100
+    assert 0 < probe["p50_ms"] <= probe["p99_ms"] and probe["requests"] >= 4 and probe["failures"] >= 1
+    overall = d["summary"]["overall"]
+    assert overall["requests"] >= probe["requests"] and overall["p99_ms"] >= probe["p50_ms"] and 0 < d["summary"]["window_s"] <= 10
+    assert d["summary"]["services"]["echo"]["requests_per_s"] == 0.0  # every service has a row, busy or not
+    # The internal error, by the id its caller was told; its message stays in the log only.
+    (err,) = [e for e in d["recent_errors"]["errors"] if e["error_id"] == error_id]
+    assert (err["service"], err["method"], err["type"]) == ("probe", "fail", "ValueError") and err["time"].endswith("Z") and len(err["trace"]) == 16
+    assert "secret" not in str(d["recent_errors"])
+    assert d["serversets"] == []  # zk = none: nothing to list
+    links = {link["label"]: link["href"] for link in d["links"]}
+    assert links["docs"] == "#admin-routes" and httpx.get(admin(host, links["metrics.json"])).status_code == 200
+    assert "event log" not in links  # no event log in this process
+
+
+
+def test_the_supervisors_dashboard_lists_every_workers_errors(aviary_process) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from support import ROOT
+
+    p = aviary_process(
+        "run", "probe:create", "--zk", "none", "--bind", "127.0.0.1", "--admin-port", "0", "--thrift-port", "0", "--http-port", "0", "--workers", "2",
+        env={"PYTHONPATH": str(ROOT / "tests")},
+    )
+    p.wait_line(r"^workers: 2 serving")
+    ids = set()
+    for _ in range(12):  # a fresh connection each: the kernel spreads them over both workers
+        r = httpx.post(p.url("probe", "/Probe/fail"), json={"how": "value"}, timeout=10)
+        assert r.status_code == 500
+        ids.add(r.json()["error"]["errorId"])
+    h, port = p.addr("admin", "http")
+    deadline = time.monotonic() + 15  # workers send their errors with their metrics, once a second
+    while True:
+        listed = httpx.get(f"http://{h}:{port}/admin/dashboard.json", timeout=10).json()["recent_errors"]
+        if ids <= {e["error_id"] for e in listed["errors"]} or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert ids <= {e["error_id"] for e in listed["errors"]} and listed["total"] == 12
+    assert p.stop() == 0
