@@ -3,6 +3,10 @@
 Served on ``admin_port`` (default 9990) as a `framework.http_port.HttpPort`, like every other
 HTTP port of the process. Prints ``ready admin http=HOST:PORT``. Routes: see `app.routes`;
 requests that change the process pass `guard.AdminGuard` first (loopback or ``admin_allow``).
+
+May import: the core and the layers under the transports (`framework.hosting`, `http_port`,
+`telemetry`, `access`, `jsonio`, `recent_errors`). Not `rest`, `thrift` or `discovery`: what it
+shows of them comes through the host (`hosting.HostView`) and its extensions.
 """
 
 from __future__ import annotations

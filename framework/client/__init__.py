@@ -9,6 +9,9 @@
 All take `filters` (run around every call, as server filters do), `timeout_s` for a whole call
 including retries, ``ssl`` (`framework.tls.client_context`), carry the trace and deadline of the
 server call they are made in, and retry only where it is safe (see `framework.client.base`).
+
+May import: the transports' client sides and discovery (`framework.thrift`, `rest.codec`,
+`discovery`) and the core. Not `host`, `workers` or anything above them.
 """
 
 from .balancer import Balancer, NoMembers, RetryBudget

@@ -27,6 +27,9 @@
 * The pytest plugin (`framework.testing.plugin`, registered by entry point, so installed with
   Aviary) adds the fixtures ``serve``, ``zookeeper`` and ``zookeeper_server``; the mock plugin
   adds ``mock``.
+
+May import: everything in `framework` (it is a top layer, beside `framework.cli`); never
+`services` (the mock fixture lives in `services.mock.testing`).
 """
 
 from __future__ import annotations
