@@ -10,8 +10,7 @@
 NAME is a distribution name (``greeter``, ``user-profiles``); PACKAGE is it with ``_`` for
 ``-``, and the IDL service is it in CamelCase (``UserProfiles``).
 
-May import: nothing of `framework` but what it writes into the new package's files (it writes files;
-it does not run them).
+May import: `framework.errors` only (it writes files; it does not run them).
 """
 
 from __future__ import annotations
