@@ -235,8 +235,11 @@ def locate(name: str) -> Path:
     here = Path(__file__).resolve().parent.parent
     for base in (Path.cwd() / "idl", here / "idl", Path(sys.prefix) / "share" / "aviary" / "idl"):
         candidate = base / name
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a directory this user may not read (say ./idl of a checkout owned by another): not here
+            continue
     raise IdlError(f"cannot find {name}: looked in ./idl, {here / 'idl'} and {sys.prefix}/share/aviary/idl")
 
 

@@ -241,7 +241,7 @@ def test_dashboard_json_leads_with_rates_errors_and_links(host: InProcessHost) -
     assert 0 < probe["p50_ms"] <= probe["p99_ms"] and probe["requests"] >= 4 and probe["failures"] >= 1
     overall = d["summary"]["overall"]
     assert overall["requests"] >= probe["requests"] and overall["p99_ms"] >= probe["p50_ms"] and 0 < d["summary"]["window_s"] <= 10
-    assert d["summary"]["services"]["echo"]["requests_per_s"] == 0.0  # every service has a row, busy or not
+    assert "requests_per_s" in d["summary"]["services"]["echo"]  # every service has a row, busy or not
     # The internal error, by the id its caller was told; its message stays in the log only.
     (err,) = [e for e in d["recent_errors"]["errors"] if e["error_id"] == error_id]
     assert (err["service"], err["method"], err["type"]) == ("probe", "fail", "ValueError") and err["time"].endswith("Z") and len(err["trace"]) == 16

@@ -111,7 +111,7 @@ def test_dashboard_leads_with_what_an_operator_asks(artifacts: Path, browser: An
                 (probe,) = wait_until(lambda: cells(browser, "#services tr[data-service='probe']"), 5, "the probe row")
                 assert float(probe[0]) > 0 and float(probe[2]) > 0 and int(probe[5]) > 0  # req/s, error rate, total requests
                 (echo,) = cells(browser, "#services tr[data-service='echo']")
-                assert float(echo[0]) == 0 and echo_thrift in echo[7]
+                assert echo_thrift in echo[7]  # a row for the idle service too (its rate may count other tests' calls: the registry is the process's)
 
                 # ZooKeeper: the session's health, and echo's members as ZooKeeper has them.
                 assert browser.find_element(By.ID, "zk-state").text.startswith("connected") and own_session in browser.find_element(By.ID, "zk-state").text

@@ -25,6 +25,7 @@ def test_headline_figures_sum_buckets_over_the_window_per_service_and_overall() 
     mine = figures["services"][svc]
     assert (mine["requests"], mine["failures"]) == (100, 2)
     assert (mine["requests_per_s"], mine["errors_per_s"], mine["error_rate_pct"]) == (round(100 / 3, 2), round(2 / 3, 2), 2.0)
-    assert 0.98 <= mine["p50_ms"] <= 1.02 and 49 <= mine["p99_ms"] <= 50  # the slow method's calls are the top 2%
+    # the slow method's calls are the top 2%; a percentile read from buckets is within a bucket's width (2 %)
+    assert 0.98 <= mine["p50_ms"] <= 1.02 and 49 <= mine["p99_ms"] <= 51
     assert figures["window_s"] == 3.0 and figures["overall"]["requests"] >= 100
     assert {f"{svc}/thrift/fast", f"{svc}/thrift/slow"} <= set(sampler.series)  # and a chart per method
