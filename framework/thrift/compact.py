@@ -7,9 +7,9 @@ import struct
 from typing import Any, Callable
 
 from ..errors import WireError
-from ..idl import Field, Method, StructDef, T, Type, copy_default
+from ..idl import Field, Method, StructDef, T, Type
 from .wire import APP_FIELDS as _APP_FIELDS
-from .wire import COMPACT_ID, MAX_DEPTH, NeedMore
+from .wire import COMPACT_ID, MAX_DEPTH, NeedMore, args_from, struct_from
 from .wire import LOW_LEVEL as _LOW_LEVEL
 from .wire import as_bytes as _as_bytes
 from .wire import bad_size as _bad_size
@@ -237,14 +237,7 @@ class CompactCodec:
                 raise _wire(e).at(f.name) from None
 
     def _read_struct(self, r: _Reader, s: StructDef, depth: int) -> Any:
-        values = self._fields(r, {f.id: f for f in s.fields}, depth)
-        obj = s.cls.__new__(s.cls)
-        for f in s.fields:
-            v = values.get(f.id, copy_default(f.default))
-            if v is None and f.required:
-                raise WireError("required", f.name)
-            setattr(obj, f.name, v)
-        return obj
+        return struct_from(s, self._fields(r, {f.id: f for f in s.fields}, depth))
 
     def _write(self, out: bytearray, t: Type, v: Any, depth: int = 0) -> None:
         tt = t.ttype
@@ -357,13 +350,7 @@ class CompactCodec:
     def read_args(self, method: Method, d: bytes, p: int) -> tuple[list[Any], int]:
         r = _Reader(d, p)
         values = self._guard(lambda: self._fields(r, {f.id: f for f in method.args}, 0))
-        args = []
-        for f in method.args:
-            v = values.get(f.id, copy_default(f.default))
-            if v is None and f.needed:
-                raise WireError("required", f.name)
-            args.append(v)
-        return args, r.p
+        return args_from(method, values), r.p
 
     def write_args(self, method: Method, args: list[Any], out: bytearray) -> None:
         by_name = dict(zip((f.name for f in method.args), args))

@@ -23,8 +23,8 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import WireError
-from ..idl import Field, Method, StructDef, T, Type, copy_default
-from .codec import NeedMore
+from ..idl import Field, Method, StructDef, T, Type
+from .wire import NeedMore, args_from, struct_from
 from .server import PlainSession
 
 if TYPE_CHECKING:
@@ -287,14 +287,7 @@ class JsonProtocolCodec:
         return found
 
     def _struct_in(self, s: StructDef, obj: Any, depth: int) -> Any:
-        values = self._fields_in({f.id: f for f in s.fields}, obj, depth)
-        inst = s.cls.__new__(s.cls)
-        for f in s.fields:
-            v = values.get(f.id, copy_default(f.default))
-            if v is None and f.required:
-                raise WireError("required", f.name)
-            setattr(inst, f.name, v)
-        return inst
+        return struct_from(s, self._fields_in({f.id: f for f in s.fields}, obj, depth))
 
     # -- messages ----------------------------------------------------------------------------
     def read_message_begin(self, d: bytes, p: int) -> tuple[str, int, int, int]:
@@ -337,14 +330,7 @@ class JsonProtocolCodec:
 
     def read_args(self, method: Method, d: bytes, p: int) -> tuple[list[Any], int]:
         obj, end = self._body(d, p)
-        values = self._fields_in({f.id: f for f in method.args}, obj, 0)
-        args = []
-        for f in method.args:
-            v = values.get(f.id, copy_default(f.default))
-            if v is None and f.needed:
-                raise WireError("required", f.name)
-            args.append(v)
-        return args, end
+        return args_from(method, self._fields_in({f.id: f for f in method.args}, obj, 0)), end
 
     def write_args(self, method: Method, args: list[Any], out: bytearray) -> None:
         by_name = dict(zip((f.name for f in method.args), args))

@@ -11,11 +11,11 @@ import struct
 from typing import Any, Protocol
 
 from ..errors import WireError
-from ..idl import WIRE_NAMES, Field, Method, StructDef, T, Type
+from ..idl import WIRE_NAMES, Field, Method, StructDef, T, Type, copy_default
 
 __all__ = [
     "CALL", "REPLY", "EXCEPTION", "ONEWAY", "MAX_DEPTH", "VERSION_1", "COMPACT_ID", "LOW_LEVEL", "APP_FIELDS",
-    "Codec", "NeedMore", "wire_error", "mismatch", "bad_size", "encode_error", "as_bytes", "str_bytes",
+    "Codec", "NeedMore", "struct_from", "args_from", "wire_error", "mismatch", "bad_size", "encode_error", "as_bytes", "str_bytes",
 ]
 
 CALL, REPLY, EXCEPTION, ONEWAY = 1, 2, 3, 4
@@ -93,3 +93,27 @@ class Codec(Protocol):
 
 # A TApplicationException's fields, as every protocol reads and writes them.
 APP_FIELDS = [Field(1, "message", Type(T.STRING, "string"), False, None), Field(2, "type", Type(T.I32, "i32"), False, None)]
+
+
+def struct_from(s: StructDef, values: dict[int, Any]) -> Any:
+    """A struct built from the field values an interpreted protocol read (by field id): defaults
+    for the absent, `WireError` naming a required field that is missing."""
+    obj = s.cls.__new__(s.cls)
+    for f in s.fields:
+        v = values.get(f.id, copy_default(f.default))
+        if v is None and f.required:
+            raise WireError("required", f.name)
+        setattr(obj, f.name, v)
+    return obj
+
+
+def args_from(method: Method, values: dict[int, Any]) -> list[Any]:
+    """A call's arguments in IDL order from the values read by field id: defaults for the
+    absent, `WireError` naming an argument the handler needs that is missing."""
+    args = []
+    for f in method.args:
+        v = values.get(f.id, copy_default(f.default))
+        if v is None and f.needed:
+            raise WireError("required", f.name)
+        args.append(v)
+    return args
