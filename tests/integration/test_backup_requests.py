@@ -44,6 +44,12 @@ def _counter(name: str) -> float:
     return registry.value(f"clnt/probe/backups/{name}")
 
 
+def _injected(p: AviaryProcess) -> int:
+    """How many delays the sometimes-slow member has injected so far (every 5th `slow` call)."""
+    m = _metrics(p)
+    return sum(int(v) for k, v in m.items() if k.startswith("srv/probe/") and k.endswith("/slow/requests")) // 5
+
+
 def _metrics(p: AviaryProcess) -> dict[str, Any]:
     return httpx.get("http://%s:%d/admin/metrics.json" % p.addr("admin", "http")).json()
 
@@ -57,11 +63,16 @@ def test_a_slow_idempotent_call_is_answered_by_its_backup(members: tuple[AviaryP
         async with ThriftClient(PROBE_IDL, _dest(slow, steady), protocol=protocol, timeout_s=10, backups=0.2, idempotent=["slow"]) as c:
             return [await c.call("slow", 1) for _ in range(CALLS)]
 
+    injected_before = _injected(slow)
     answers = asyncio.run(go())
-    # Once the client has seen enough calls to know what slow is (its first 20), a call whose
-    # first copy hit the injected 3 s delay is answered by its backup, so no answer carries it.
+    injected = _injected(slow) - injected_before
+    # Without backups every injected 3 s delay reaches its caller. With them, once the client has
+    # seen enough calls to know what slow is, most are answered by their backup instead. Not all:
+    # the trigger is a percentile, so as many fast calls as the budget allows are "slow" too, and
+    # a delayed call that finds the budget spent keeps its delay (Finagle's semantics).
     late = [i for i, a in enumerate(answers) if a != 1]
-    assert not [i for i in late if i >= WARM_UP], (late, _counter("budget_exhausted"), _counter("sent") - sent)
+    late_after = [i for i in late if i >= WARM_UP]
+    assert injected >= 10 and len(late_after) <= injected // 3, (late, injected, _counter("budget_exhausted"), _counter("sent") - sent)
     backups = _counter("sent") - sent
     assert 1 <= _counter("won") - won <= backups  # some originals still answer first
     assert backups <= 0.2 * CALLS + 1  # the budget: at most 20 % extra load
