@@ -265,3 +265,15 @@ class MuxPeer(LoopbackServer):
                     out = self.reply(m)
                     if out:
                         conn.sendall(out)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """The first true value `predicate` returns, polled until `timeout`; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(0.02)

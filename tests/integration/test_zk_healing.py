@@ -18,13 +18,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from kazoo.client import KazooClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import AviaryProcess, free_port  # noqa: E402
+from support import AviaryProcess, free_port, wait_until  # noqa: E402
 from zk_fixtures import advance_zxid, rebuild_from_empty, start_again  # noqa: E402
 
 from framework.client import ThriftClient  # noqa: E402
@@ -33,17 +33,6 @@ from framework.discovery.resolver import resolve  # noqa: E402
 from framework.discovery.session import ZooKeeperSession  # noqa: E402
 
 SESSION_TIMEOUT_S = 3
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.05)
 
 
 def members(hosts: str, path: str) -> list[str]:

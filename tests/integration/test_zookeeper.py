@@ -22,7 +22,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import InProcessHost, free_port  # noqa: E402
+from support import InProcessHost, free_port, wait_until  # noqa: E402
 
 from framework import load_idl, locate_idl  # noqa: E402
 from framework.client import HttpClient, ThriftClient  # noqa: E402
@@ -31,17 +31,6 @@ from framework.discovery.announcer import Announcer  # noqa: E402
 from services.echo import create  # noqa: E402
 
 MEMBER = re.compile(r"^member_\d{10}$")
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.02)
 
 
 def members(client: KazooClient, path: str) -> dict[str, bytes]:
